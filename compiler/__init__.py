@@ -1,0 +1,1 @@
+"""ferryman.compiler: load (dialect loaders with positions) -> check (schemas + rules) -> IR -> Plan."""

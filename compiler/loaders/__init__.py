@@ -1,0 +1,77 @@
+"""Dialect loaders. Each turns bytes into a `Document` (data + positions) or located diagnostics.
+
+File-level problems (unreadable, not UTF-8, syntax errors, limits) have their codes here; each
+dialect's own syntax codes live with its loader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from ..diagnostics import Diagnostic
+from ..document import Code, Document, define
+
+IO_UNREADABLE = define("IO101", "error", "file cannot be read")
+IO_NOT_UTF8 = define("IO102", "error", "file is not UTF-8 text", "save the file as UTF-8")
+IO_JSON_SYNTAX = define("IO103", "error", "malformed JSON")
+IO_YAML_SYNTAX = define("IO104", "error", "malformed YAML")
+IO_TOML_SYNTAX = define("IO105", "error", "malformed TOML")
+IO_UNKNOWN_KIND = define(
+    "IO106",
+    "error",
+    "kind of file not recognized",
+    "pass --kind zmap|copy-plan|externals|manifest|styles",
+)
+IO_TOO_DEEP = define("IO107", "error", "nesting deeper than the limit")
+IO_ALIAS_BOMB = define("IO108", "error", "YAML aliases expand past the limit")
+IO_EMPTY = define("IO109", "error", "file is empty")
+
+MAX_DEPTH = 500  # nesting levels accepted in JSON/YAML; real inputs use fewer than 10
+MAX_ALIAS_EXPANSION = 1_000_000  # nodes a YAML document may expand to through aliases
+
+
+@dataclasses.dataclass
+class LoadResult:
+    doc: Document | None
+    diagnostics: list[Diagnostic]
+
+
+def file_diagnostic(path: str, code: Code, message: str, line: int = 1, col: int = 1) -> Diagnostic:
+    return Diagnostic(path, line, col, code.severity, code.code, message, None, code.hint)
+
+
+def offset_to_line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
+    """Decode UTF-8 (a BOM is allowed); a bad byte is reported at its line and column."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start]
+        line = head.count(b"\n") + 1
+        col = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        msg = f"byte 0x{raw[exc.start]:02x} is not valid UTF-8"
+        return None, [file_diagnostic(path, IO_NOT_UTF8, msg, line, col)]
+
+
+def read(path: str, display: str) -> tuple[str | None, list[Diagnostic]]:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        return None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")]
+    text, diags = decode(display, raw)
+    if text is not None and not text.strip():
+        return None, [file_diagnostic(display, IO_EMPTY, "file is empty")]
+    return text, diags
+
+
+def is_file(path: str) -> bool:
+    return os.path.isfile(path)

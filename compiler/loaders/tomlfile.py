@@ -1,0 +1,83 @@
+"""TOML loader for the workspace manifest. tomllib gives no positions; a line scan recovers them."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from ..diagnostics import JsonPath
+from ..document import Document
+from . import IO_TOML_SYNTAX, LoadResult, file_diagnostic
+
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_KEY = re.compile(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')
+
+
+def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = _AT.search(msg)
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        msg = _AT.sub("", msg).strip()
+        msg = msg[0].lower() + msg[1:] if msg else "malformed TOML"
+        return LoadResult(None, [file_diagnostic(display, IO_TOML_SYNTAX, msg, line, col)])
+    return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+
+
+def _split_dotted(key: str) -> list[str]:
+    return [k.strip().strip("\"'") for k in key.split(".")]
+
+
+def positions(text: str) -> dict[JsonPath, tuple[int, int]]:
+    """Map each table, array-of-tables element and key to where it is written."""
+    out: dict[JsonPath, tuple[int, int]] = {}
+    counts: dict[JsonPath, int] = {}
+    table: JsonPath = ()
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        if raw.lstrip().startswith("#"):
+            continue
+        h = _HEADER.match(raw)
+        if h and "=" not in raw.split("]")[0]:
+            parts = tuple(_split_dotted(h.group(2)))
+            if h.group(1) == "[[":
+                n = counts.get(parts, 0)
+                counts[parts] = n + 1
+                table = (*parts, n)
+                out.setdefault(parts, (lineno, raw.index("[") + 1))
+            else:
+                table = parts
+            out.setdefault(table, (lineno, raw.index("[") + 1))
+            continue
+        k = _KEY.match(raw)
+        if not k:
+            continue
+        key_path = (*table, *_split_dotted(k.group(1)))
+        out.setdefault(key_path, (lineno, k.start(1) + 1))
+        rest = raw[k.end() :]
+        if rest.lstrip().startswith("{"):
+            # an inline table: record its own keys on the same line
+            for m in re.finditer(r'([A-Za-z0-9_-]+|"[^"]*")\s*=', rest):
+                sub = (*key_path, m.group(1).strip('"'))
+                out.setdefault(sub, (lineno, k.end() + m.start(1) + 1))
+    return out
+
+
+def locate(text: str, path: JsonPath) -> tuple[int, int]:
+    table = positions(text)
+    for n in range(len(path), 0, -1):
+        if path[:n] in table:
+            return table[path[:n]]
+    return (1, 1)
+
+
+def as_dict(data: Any) -> dict[str, Any]:
+    return data if isinstance(data, dict) else {}

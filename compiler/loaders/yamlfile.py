@@ -1,0 +1,122 @@
+"""YAML loader: safe loading only (the C loader when present), with a limit on alias expansion."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from ..diagnostics import JsonPath
+from ..document import Document
+from . import (
+    IO_ALIAS_BOMB,
+    IO_TOO_DEEP,
+    IO_YAML_SYNTAX,
+    MAX_ALIAS_EXPANSION,
+    MAX_DEPTH,
+    LoadResult,
+    file_diagnostic,
+)
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ANCHOR = re.compile(r"&[^\s\[\]{},]+")
+
+
+def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
+        return LoadResult(None, [file_diagnostic(display, IO_YAML_SYNTAX, msg, line, col)])
+    except yaml.YAMLError as exc:
+        return LoadResult(None, [file_diagnostic(display, IO_YAML_SYNTAX, str(exc).splitlines()[0])])
+    except RecursionError:
+        msg = f"YAML nested deeper than {MAX_DEPTH} levels"
+        return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg)])
+    if "*" in text or "<<" in text:
+        problem = _expansion_problem(data)
+        if problem:
+            m = _ANCHOR.search(text)
+            line = text.count("\n", 0, m.start()) + 1 if m else 1
+            col = m.start() - text.rfind("\n", 0, m.start()) if m else 1
+            return LoadResult(None, [file_diagnostic(display, IO_ALIAS_BOMB, problem, line, col)])
+    elif _may_be_deep(text) and _depth(data) > MAX_DEPTH:
+        msg = f"YAML nested deeper than {MAX_DEPTH} levels"
+        return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg)])
+    return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+
+
+def _may_be_deep(text: str) -> bool:
+    return text.count("[") + text.count("{") > MAX_DEPTH or len(text) > 2 * MAX_DEPTH
+
+
+def _depth(data: Any) -> int:
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, d = stack.pop()
+        if d > deepest:
+            deepest = d
+            if d > MAX_DEPTH:
+                return d
+        if isinstance(node, dict):
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, d + 1) for v in node)
+    return deepest
+
+
+def _expansion_problem(data: Any) -> str | None:
+    """Aliases share objects; count the nodes the document would have once expanded."""
+    sizes: dict[int, int] = {}
+    # iterative post-order walk with memoized sizes of shared containers
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    depth_guard = 0
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children = list(node.values()) if isinstance(node, dict) else node
+        if not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if isinstance(c, (dict, list)) and id(c) not in sizes)
+            depth_guard += 1
+            if depth_guard > 10 * MAX_ALIAS_EXPANSION:
+                return "YAML document too complex"
+            continue
+        total = 1
+        for c in children:
+            total += sizes.get(id(c), 1)
+            if total > MAX_ALIAS_EXPANSION:
+                return f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (a YAML alias bomb?)"
+        sizes[key] = total
+    return None
+
+
+def locate(text: str, path: JsonPath) -> tuple[int, int]:
+    """Compose the node tree (positions included) and walk it to `path`."""
+    node: Any = yaml.compose(text, Loader=_Loader)
+    line, col = 1, 1
+    if node is not None:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                    line, col = k.start_mark.line + 1, k.start_mark.column + 1
+                    node = v
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        else:
+            break
+    return line, col

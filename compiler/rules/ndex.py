@@ -1,0 +1,9 @@
+"""Semantic rules for the ndex dialect (DESIGN 2.x)."""
+
+from __future__ import annotations
+
+from ..document import Document, Findings
+
+
+def check(doc: Document, findings: Findings) -> None:
+    """Report every rule violation in `doc`."""

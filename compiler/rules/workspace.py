@@ -1,0 +1,148 @@
+"""Rules for the workspace manifest, and the rules that span files (profiles, `[[after]]`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..diagnostics import JsonPath
+from ..document import Document, Findings, define
+
+if TYPE_CHECKING:
+    from ..validate import LoadedWorkspace
+
+WS_MISSING_INPUT = define("WS601", "error", "an input named by the manifest does not exist")
+WS_NO_PLANS = define("WS602", "warning", "the copy-plan directory holds no *.json plan")
+WS_DUPLICATE_PROFILE = define("WS603", "error", "two profiles share a name")
+WS_AFTER_UNKNOWN = define(
+    "WS604", "error", "an [[after]] entry names an unknown task", "task ids: pipe:<source>, ndex:<plan-stem>, profile:<name>, bridge:check"
+)
+WS_STATE_DIR = define("WS605", "error", "state_dir is not a usable folder")
+
+
+@dataclasses.dataclass(frozen=True)
+class InputRef:
+    path: str  # absolute
+    kind: str
+    at: JsonPath  # where the manifest names it
+
+
+def _base(doc: Document) -> str:
+    return os.path.dirname(doc.fs_path or os.path.abspath(doc.path))
+
+
+def _table(data: Any, key: str) -> dict[str, Any]:
+    v = data.get(key) if isinstance(data, dict) else None
+    return v if isinstance(v, dict) else {}
+
+
+def plan_files(doc: Document, findings: Findings | None = None) -> list[tuple[str, JsonPath]]:
+    """The copy-plan files named by `[ndex] plans` (a folder of *.json or a list of files)."""
+    base = _base(doc)
+    plans = _table(doc.data, "ndex").get("plans")
+    out: list[tuple[str, JsonPath]] = []
+    if isinstance(plans, str):
+        folder = os.path.join(base, plans)
+        if os.path.isdir(folder):
+            names = sorted(f for f in os.listdir(folder) if f.endswith(".json"))
+            if not names and findings:
+                findings.report(WS_NO_PLANS, f"no *.json copy plan in {plans}", ("ndex", "plans"))
+            out = [(os.path.join(folder, f), ("ndex", "plans")) for f in names]
+        elif os.path.isfile(folder):
+            out = [(folder, ("ndex", "plans"))]
+        elif findings:
+            findings.report(WS_MISSING_INPUT, f"copy-plan folder {plans} does not exist", ("ndex", "plans"))
+    elif isinstance(plans, list):
+        out = [(os.path.join(base, p), ("ndex", "plans", i)) for i, p in enumerate(plans) if isinstance(p, str)]
+    return out
+
+
+def referenced_inputs(doc: Document, findings: Findings) -> Iterator[InputRef]:
+    """Each input file the manifest names, in manifest order; missing ones are reported."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    base = _base(doc)
+    candidates: list[tuple[str, str, JsonPath]] = []
+    cfg = _table(data, "zmap").get("config")
+    if isinstance(cfg, str):
+        candidates.append((os.path.join(base, cfg), "zmap", ("zmap", "config")))
+    candidates.extend((p, "copy-plan", at) for p, at in plan_files(doc, findings))
+    profiles = data.get("profiles")
+    if isinstance(profiles, list):
+        for i, prof in enumerate(profiles):
+            if isinstance(prof, dict) and isinstance(prof.get("template"), str):
+                candidates.append((os.path.join(base, prof["template"]), "externals", ("profiles", i, "template")))
+    for path, kind, at in candidates:
+        if os.path.isfile(path):
+            yield InputRef(os.path.abspath(path), kind, at)
+        else:
+            findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} does not exist", at)
+
+
+def check(doc: Document, findings: Findings) -> None:
+    """Manifest-only rules (run as part of its own file check)."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    profiles = data.get("profiles")
+    if isinstance(profiles, list):
+        seen: set[str] = set()
+        for i, prof in enumerate(profiles):
+            name = prof.get("name") if isinstance(prof, dict) else None
+            if isinstance(name, str):
+                if name in seen:
+                    findings.report(WS_DUPLICATE_PROFILE, f"profile {name!r} is defined twice", ("profiles", i, "name"))
+                seen.add(name)
+    state = _table(data, "workspace").get("state_dir")
+    if isinstance(state, str):
+        full = os.path.join(_base(doc), state)
+        if os.path.exists(full) and not os.path.isdir(full):
+            findings.report(WS_STATE_DIR, f"state_dir {state} exists and is not a folder", ("workspace", "state_dir"))
+
+
+def task_ids(doc: Document, ws: LoadedWorkspace) -> set[str]:
+    """The ids of the tasks this workspace compiles to (DESIGN 3)."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    ids: set[str] = set()
+    cfg = _table(data, "zmap").get("config")
+    if isinstance(cfg, str):
+        zdata = ws.data(os.path.abspath(os.path.join(_base(doc), cfg)))
+        if isinstance(zdata, dict):
+            from .zmap import source_names
+
+            ids.update(f"pipe:{s}" for s in source_names(zdata))
+    ids.update(f"ndex:{os.path.splitext(os.path.basename(p))[0]}" for p, _ in plan_files(doc))
+    profiles = data.get("profiles")
+    if isinstance(profiles, list):
+        ids.update(f"profile:{p['name']}" for p in profiles if isinstance(p, dict) and isinstance(p.get("name"), str))
+    if isinstance(data.get("bridge"), dict):
+        ids.add("bridge:check")
+    return ids
+
+
+def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> None:
+    """Rules that need the manifest and the files it names together."""
+    from . import idtrack
+
+    data = doc.data if isinstance(doc.data, dict) else {}
+    profiles = data.get("profiles")
+    if isinstance(profiles, list):
+        for i, prof in enumerate(profiles):
+            if not isinstance(prof, dict) or not isinstance(prof.get("template"), str):
+                continue
+            template = os.path.abspath(os.path.join(_base(doc), prof["template"]))
+            checked = ws.files.get(template)
+            if checked is not None and checked.doc is not None:
+                idtrack.check_profile(prof, ("profiles", i), checked.doc, findings)
+    after = data.get("after")
+    if isinstance(after, list):
+        known = task_ids(doc, ws)
+        for i, edge in enumerate(after):
+            if not isinstance(edge, dict):
+                continue
+            names: list[tuple[Any, JsonPath]] = [(edge.get("task"), ("after", i, "task"))]
+            needs = edge.get("needs")
+            if isinstance(needs, list):
+                names.extend((n, ("after", i, "needs", j)) for j, n in enumerate(needs))
+            for name, at in names:
+                if isinstance(name, str) and name not in known:
+                    findings.report(WS_AFTER_UNKNOWN, f"[[after]] names unknown task {name!r}", at)

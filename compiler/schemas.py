@@ -1,0 +1,81 @@
+"""The JSON Schemas shipped in `schemas/`, and schema checking that reports located diagnostics."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from .diagnostics import JsonPath
+from .document import Document, Findings, define
+
+SC_SCHEMA = define("SC100", "error", "does not match the schema")
+
+_PACKAGE = "ferryman.schemas"
+
+
+def names() -> list[str]:
+    """The names of the shipped schemas (file `NAME.schema.json`)."""
+    files = resources.files(_PACKAGE).iterdir()
+    return sorted(f.name.removesuffix(".schema.json") for f in files if f.name.endswith(".schema.json"))
+
+
+def text(name: str) -> str:
+    return (resources.files(_PACKAGE) / f"{name}.schema.json").read_text(encoding="utf-8")
+
+
+@functools.cache
+def schema(name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(text(name))
+    return doc
+
+
+@functools.cache
+def validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    s = json.dumps(value, ensure_ascii=False, default=str)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def describe(err: Any) -> str:
+    """One readable line for a jsonschema error, without dumping large instances."""
+    v = err.validator
+    if v == "required":
+        return str(err.message)
+    if v == "type":
+        want = err.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        return f"{_short(err.instance)} is not of type {want}"
+    if v == "enum":
+        opts = ", ".join(_short(o) for o in err.validator_value)
+        return f"{_short(err.instance)} is not one of {opts}"
+    if v == "additionalProperties":
+        return str(err.message)
+    if v in ("oneOf", "anyOf") and err.context:
+        from jsonschema.exceptions import best_match
+
+        return describe(best_match(err.context))
+    if v == "pattern":
+        return f"{_short(err.instance)} does not match {err.validator_value!r}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "minItems"):
+        return f"{_short(err.instance)} is {v.replace('exclusive', 'exclusive ').lower()} {err.validator_value}"
+    msg = str(err.message)
+    return msg if len(msg) < 200 else msg[:199] + "…"
+
+
+def check(doc: Document, name: str, findings: Findings) -> None:
+    """Report every schema violation of `doc.data` against schema `name`."""
+    for err in validator(name).iter_errors(doc.data):
+        target = err
+        if err.validator in ("oneOf", "anyOf") and err.context:
+            from jsonschema.exceptions import best_match
+
+            target = best_match(err.context)
+        path: JsonPath = tuple(target.absolute_path)
+        findings.report(SC_SCHEMA, describe(target), path)

@@ -1,0 +1,1 @@
+"""ferryman.runtime: scheduler, one executor per task kind, journal, bridge."""
