@@ -69,7 +69,7 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[str, bool]]:
     for p in paths:
         if os.path.isdir(p):
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "invalid")
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     full = os.path.join(root, f)
                     if is_candidate(full):
@@ -92,24 +92,29 @@ class Report:
         return len(self.diagnostics) - self.errors
 
 
-def validate_paths(paths: Iterable[str], kind: str | None = None) -> Report:
-    """Validate loose files and directories. A directory's unrecognized files are skipped."""
+def validate_paths(paths: Iterable[str], kind: str | None = None, *, skip_unknown: bool = False) -> Report:
+    """Validate loose files and directories. A directory's unrecognized files are skipped; a
+    `ferryman.toml` found in a directory is checked as a workspace, with the files it names."""
+    found = list(expand(paths))
     diags: list[Diagnostic] = []
     files = 0
     seen: set[str] = set()
-    for path, explicit in expand(paths):
+    if kind is None:
+        for path, explicit in found:
+            if not explicit and os.path.basename(path) == "ferryman.toml":
+                ws = load_workspace(path)
+                seen.update(os.path.realpath(f) for f in ws.files)
+                report = workspace_report(ws)
+                diags.extend(report.diagnostics)
+                files += report.files
+    for path, explicit in found:
         real = os.path.realpath(path)
         if real in seen:
             continue
         seen.add(real)
-        if not explicit and kind is None:
+        if (skip_unknown or not explicit) and kind is None:
             text, _ = read(path, path)
             if text is None or detect(path, text) is None:
-                continue
-            if os.path.basename(path) == "ferryman.toml":
-                report = validate_workspace(path)
-                diags.extend(report.diagnostics)
-                files += report.files
                 continue
         checked = check_file(path, kind)
         diags.extend(checked.diagnostics)
@@ -118,8 +123,17 @@ def validate_paths(paths: Iterable[str], kind: str | None = None) -> Report:
 
 
 def validate_workspace(manifest: str) -> Report:
-    ws = load_workspace(manifest)
-    return Report(ws.diagnostics, len(ws.files))
+    """Every file of the workspace, then (when they are valid) the task graph they compile to."""
+    return workspace_report(load_workspace(manifest))
+
+
+def workspace_report(ws: LoadedWorkspace) -> Report:
+    from .rules.workspace import graph_check
+
+    diags = list(ws.diagnostics)
+    if ws.ok:
+        diags.extend(graph_check(ws))
+    return Report(diags, len(ws.files))
 
 
 @dataclasses.dataclass

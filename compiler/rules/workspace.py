@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import JsonPath
+from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document, Findings, define
+from ..graph import GraphProblem
 
 if TYPE_CHECKING:
     from ..validate import LoadedWorkspace
@@ -16,9 +17,6 @@ if TYPE_CHECKING:
 WS_MISSING_INPUT = define("WS601", "error", "an input named by the manifest does not exist")
 WS_NO_PLANS = define("WS602", "warning", "the copy-plan directory holds no *.json plan")
 WS_DUPLICATE_PROFILE = define("WS603", "error", "two profiles share a name")
-WS_AFTER_UNKNOWN = define(
-    "WS604", "error", "an [[after]] entry names an unknown task", "task ids: pipe:<source>, ndex:<plan-stem>, profile:<name>, bridge:check"
-)
 WS_STATE_DIR = define("WS605", "error", "state_dir is not a usable folder")
 
 
@@ -99,26 +97,6 @@ def check(doc: Document, findings: Findings) -> None:
             findings.report(WS_STATE_DIR, f"state_dir {state} exists and is not a folder", ("workspace", "state_dir"))
 
 
-def task_ids(doc: Document, ws: LoadedWorkspace) -> set[str]:
-    """The ids of the tasks this workspace compiles to (DESIGN 3)."""
-    data = doc.data if isinstance(doc.data, dict) else {}
-    ids: set[str] = set()
-    cfg = _table(data, "zmap").get("config")
-    if isinstance(cfg, str):
-        zdata = ws.data(os.path.abspath(os.path.join(_base(doc), cfg)))
-        if isinstance(zdata, dict):
-            from .zmap import source_names
-
-            ids.update(f"pipe:{s}" for s in source_names(zdata))
-    ids.update(f"ndex:{os.path.splitext(os.path.basename(p))[0]}" for p, _ in plan_files(doc))
-    profiles = data.get("profiles")
-    if isinstance(profiles, list):
-        ids.update(f"profile:{p['name']}" for p in profiles if isinstance(p, dict) and isinstance(p.get("name"), str))
-    if isinstance(data.get("bridge"), dict):
-        ids.add("bridge:check")
-    return ids
-
-
 def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> None:
     """Rules that need the manifest and the files it names together."""
     from . import idtrack
@@ -133,16 +111,60 @@ def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> 
             checked = ws.files.get(template)
             if checked is not None and checked.doc is not None:
                 idtrack.check_profile(prof, ("profiles", i), checked.doc, findings)
-    after = data.get("after")
-    if isinstance(after, list):
-        known = task_ids(doc, ws)
-        for i, edge in enumerate(after):
-            if not isinstance(edge, dict):
-                continue
-            names: list[tuple[Any, JsonPath]] = [(edge.get("task"), ("after", i, "task"))]
-            needs = edge.get("needs")
-            if isinstance(needs, list):
-                names.extend((n, ("after", i, "needs", j)) for j, n in enumerate(needs))
-            for name, at in names:
-                if isinstance(name, str) and name not in known:
-                    findings.report(WS_AFTER_UNKNOWN, f"[[after]] names unknown task {name!r}", at)
+
+
+PL_CYCLE = define("PL701", "error", "the tasks' ordering edges form a cycle", "remove one of the [[after]] edges on the cycle")
+PL_UNKNOWN_TASK = define(
+    "PL702",
+    "error",
+    "an [[after]] entry names an unknown task",
+    "task ids: pipe:<source>, ndex:<plan-stem>, profile:<name>, bridge:check",
+)
+PL_NEVER_RUNS = define(
+    "PL703", "error", "a task's groups can never be acquired", "give the group a capacity of at least 1 in [groups]"
+)
+_GRAPH_CODES = {c.code: c for c in (PL_CYCLE, PL_UNKNOWN_TASK, PL_NEVER_RUNS)}
+
+
+def graph_diagnostics(manifest: Document, problems: list[GraphProblem]) -> list[Diagnostic]:
+    """Locate the compiler's graph problems in the manifest (at the [[after]] entry or [groups] key)."""
+    findings = Findings(manifest)
+    data = manifest.data if isinstance(manifest.data, dict) else {}
+    after = data.get("after") if isinstance(data.get("after"), list) else []
+    for p in problems:
+        at: JsonPath = ()
+        if p.code == "PL701":
+            pairs = list(zip(p.tasks, p.tasks[1:]))
+            for i, e in enumerate(after):
+                if isinstance(e, dict) and any(e.get("task") == a and b in (e.get("needs") or []) for a, b in pairs):
+                    at = ("after", i)
+                    break
+        elif p.code == "PL702":
+            for i, e in enumerate(after):
+                if not isinstance(e, dict):
+                    continue
+                if e.get("task") == p.tasks[0]:
+                    at = ("after", i, "task")
+                    break
+                needs = e.get("needs") or []
+                if p.tasks[0] in needs:
+                    at = ("after", i, "needs", needs.index(p.tasks[0]))
+                    break
+        elif p.code == "PL703":
+            name = p.message.split("'")[1] if "'" in p.message else ""
+            at = ("groups", name) if name in _table(data, "groups") else ()
+        findings.report(_GRAPH_CODES[p.code], p.message, at)
+    return findings.items
+
+
+def graph_check(ws: LoadedWorkspace) -> list[Diagnostic]:
+    """Compile a valid workspace and report what makes its task graph unusable."""
+    from ..ir import build
+    from ..plan import GraphError, compile
+
+    assert ws.manifest is not None
+    try:
+        compile(build(ws))
+    except GraphError as exc:
+        return graph_diagnostics(ws.manifest, exc.problems)
+    return []

@@ -23,6 +23,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format")
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    p.add_argument(
+        "--skip-unknown",
+        action="store_true",
+        help="skip named files whose kind is not recognized (for pre-commit hooks)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
 
 
@@ -40,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         missing = [p for p in args.paths if not os.path.exists(p)]
         if missing:
             raise UsageError(f"no such file or folder: {missing[0]}")
-        report = validate_paths(args.paths, args.kind)
+        report = validate_paths(args.paths, args.kind, skip_unknown=args.skip_unknown)
     else:
         if not os.path.isfile("ferryman.toml"):
             raise UsageError(

@@ -1,0 +1,338 @@
+"""The typed intermediate representation: frozen records built only from validated input.
+
+`build(loaded)` is the one way in; it refuses a workspace that has errors. Nothing here touches
+the network or runs a script.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import InputError
+from .pipeurl import PipeUrl, parse_pipe_url
+from .validate import LoadedWorkspace
+
+
+@dataclasses.dataclass(frozen=True)
+class Region:
+    sequence: str | None
+    start: int
+    end: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """One ZMap source stanza."""
+
+    name: str
+    url: str
+    pipe: PipeUrl | None  # None for file://, acedb://, http(s):// sources
+    script: str | None  # the resolved absolute script path of a pipe source
+    featuresets: tuple[str, ...]
+    delayed: bool
+    timeout_s: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerGroup:
+    """Members never active at once (or at most `capacity` of them)."""
+
+    name: str
+    members: tuple[str, ...]
+    capacity: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class ZMapConfig:
+    path: str
+    script_dir: str
+    sources: tuple[Source, ...]  # in `sources` (display) order
+    groups: tuple[ServerGroup, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    route: str
+    username: str
+    password: str  # a `${env:NAME}` reference, or an `${input:…}` pointer to a literal: never a value
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.route).netloc
+
+
+@dataclasses.dataclass(frozen=True)
+class CopyPlan:
+    """One NDEx copy plan file (NDEx Sync 2.0 format), with coerced types."""
+
+    name: str  # file stem: the task is ndex:<name>
+    path: str
+    plan_type: str
+    source: Endpoint
+    target: Endpoint
+    query_string: str | None
+    query_limit: int | None
+    query_account: str | None
+    id_list: tuple[str, ...]
+    update_target: bool
+    update_read_only: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Flip:
+    form: str
+    database: str
+    assembly: str
+    before: bool
+    after: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    name: str
+    organism: str
+    template: str
+    output: str
+    release: int
+    allow: tuple[str, ...]  # plain names, or "form/db/assembly" for a structured allowlist
+    flips: tuple[Flip, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Bridge:
+    socks_port: int
+    jump: str | None
+    target: str | None
+    wait_s: float
+
+
+@dataclasses.dataclass(frozen=True)
+class After:
+    task: str
+    needs: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class InputFile:
+    path: str  # relative to the workspace root, with / separators
+    sha256: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Workspace:
+    name: str
+    root: str
+    manifest: str
+    state_dir: str
+    max_parallel: int
+    per_host_limit: int
+    region: Region | None
+    timeout_s: float
+    zmap: ZMapConfig | None
+    copy_plans: tuple[CopyPlan, ...]
+    profiles: tuple[Profile, ...]
+    bridge: Bridge | None
+    after: tuple[After, ...]
+    group_capacity: tuple[tuple[str, int], ...]
+    inputs: tuple[InputFile, ...]
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _rel(root: str, path: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def _bool(v: Any, default: bool = False) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        return v.strip().lower() == "true"
+    return default
+
+
+def _int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        return int(v)
+    return None
+
+
+def _table(data: Any, key: str) -> dict[str, Any]:
+    v = data.get(key) if isinstance(data, dict) else None
+    return v if isinstance(v, dict) else {}
+
+
+def _password(value: Any, plan_rel: str, pointer: str) -> str:
+    from .secrets import is_reference
+
+    if isinstance(value, str) and (is_reference(value) or value == ""):
+        return value
+    # a literal: the plan points at it; the runtime reads it from the (hash-checked) input
+    return "${input:" + plan_rel + "#" + pointer + "}"
+
+
+def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
+    from .rules.zmap import script_dir, source_names
+
+    sdir = script_dir(path, data)
+    sources: list[Source] = []
+    for name in source_names(data):
+        stanza = data.get(name)
+        if not isinstance(stanza, dict):
+            continue
+        url = str(stanza.get("url", ""))
+        pipe = parse_pipe_url(url) if url.startswith("pipe://") else None
+        script = os.path.normpath(pipe.script if pipe.absolute else os.path.join(sdir, pipe.script)) if pipe else None
+        timeout = stanza.get("timeout")
+        sources.append(
+            Source(
+                name=name,
+                url=url,
+                pipe=pipe,
+                script=script,
+                featuresets=tuple(str(f) for f in stanza.get("featuresets", []) or []),
+                delayed=_bool(stanza.get("delayed")),
+                timeout_s=float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None,
+            )
+        )
+    groups = tuple(
+        ServerGroup(name, tuple(dict.fromkeys(str(m) for m in members)))
+        for name, members in sorted(_table(data, "Server-groups").items())
+        if isinstance(members, list)
+    )
+    return ZMapConfig(path, sdir, tuple(sources), groups)
+
+
+def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
+    rel = _rel(root, path)
+
+    def endpoint(key: str) -> Endpoint:
+        e = _table(data, key)
+        return Endpoint(
+            route=str(e.get("route", "")).rstrip("/"),
+            username=str(e.get("username", "")),
+            password=_password(e.get("password", ""), rel, f"/{key}/password"),
+        )
+
+    ids = data.get("idList")
+    return CopyPlan(
+        name=os.path.splitext(os.path.basename(path))[0],
+        path=rel,
+        plan_type=str(data.get("planType")),
+        source=endpoint("source"),
+        target=endpoint("target"),
+        query_string=str(data["queryString"]) if "queryString" in data else None,
+        query_limit=_int(data.get("queryLimit")),
+        query_account=str(data["queryAccountName"]) if data.get("queryAccountName") else None,
+        id_list=tuple(str(i).lower() for i in ids) if isinstance(ids, list) else (),
+        update_target=_bool(data.get("updateTargetNetwork")),
+        update_read_only=_bool(data.get("updateReadOnlyNetwork")),
+    )
+
+
+def _profile(root: str, prof: dict[str, Any], template_data: Any) -> Profile:
+    from . import profiles
+
+    allow = prof.get("allow")
+    if isinstance(allow, dict):
+        names = tuple(
+            f"{form}/{db}/{asm}" for form, dbs in allow.items() for db, asms in dbs.items() for asm in asms
+        )
+    else:
+        names = tuple(str(a) for a in allow or [])
+    flips = profiles.flips(template_data, prof.get("organism"), allow, int(prof["release"]))
+    return Profile(
+        name=str(prof["name"]),
+        organism=str(prof["organism"]),
+        template=_rel(root, os.path.join(root, prof["template"])),
+        output=_rel(root, os.path.join(root, prof["output"])),
+        release=int(prof["release"]),
+        allow=names,
+        flips=tuple(Flip(f.form, f.database, f.assembly, f.before, f.after) for f in flips),
+    )
+
+
+def build(loaded: LoadedWorkspace) -> Workspace:
+    """The IR of a loaded workspace. Refuses one with errors: the IR is built from valid input only."""
+    errors = [d for d in loaded.diagnostics if d.is_error]
+    if errors or loaded.manifest is None:
+        first = errors[0] if errors else None
+        where = f" (first: {first.path}:{first.line}:{first.col}: {first.message})" if first else ""
+        raise InputError(
+            f"the workspace has {len(errors)} error{'s' if len(errors) != 1 else ''}{where}",
+            hint="run 'ferryman validate' to see them all",
+        )
+    root = loaded.root
+    data: dict[str, Any] = loaded.manifest.data
+    ws = _table(data, "workspace")
+    zm = _table(data, "zmap")
+    region = None
+    if isinstance(zm.get("region"), dict):
+        r = zm["region"]
+        region = Region(r.get("sequence"), int(r["start"]), int(r["end"]))
+    zmap = None
+    if isinstance(zm.get("config"), str):
+        path = os.path.abspath(os.path.join(root, zm["config"]))
+        zmap = _zmap(path, loaded.data(path))
+        caps = {str(k): int(v) for k, v in _table(data, "groups").items()}
+        zmap = dataclasses.replace(
+            zmap, groups=tuple(dataclasses.replace(g, capacity=caps.get(g.name, 1)) for g in zmap.groups)
+        )
+    from .rules.workspace import plan_files
+
+    assert loaded.manifest is not None
+    plans = tuple(_copy_plan(root, p, loaded.data(os.path.abspath(p))) for p, _ in plan_files(loaded.manifest))
+    profs = tuple(
+        _profile(root, p, loaded.data(os.path.abspath(os.path.join(root, p["template"]))))
+        for p in data.get("profiles", []) or []
+    )
+    b = data.get("bridge")
+    bridge = (
+        Bridge(int(b.get("socks_port", 1080)), b.get("jump"), b.get("target"), float(b.get("wait_s", 10)))
+        if isinstance(b, dict)
+        else None
+    )
+    after = tuple(After(str(a["task"]), tuple(str(n) for n in a["needs"])) for a in data.get("after", []) or [])
+    inputs = tuple(sorted(InputFile(_rel(root, p), sha256_file(p)) for p in _input_files(loaded, zmap)))
+    return Workspace(
+        name=str(ws.get("name")),
+        root=root,
+        manifest=_rel(root, loaded.manifest_path),
+        state_dir=str(ws.get("state_dir", ".ferryman")),
+        max_parallel=int(ws.get("max_parallel", 8)),
+        per_host_limit=int(ws.get("per_host_limit", 4)),
+        region=region,
+        timeout_s=float(zm.get("timeout_s", 120)),
+        zmap=zmap,
+        copy_plans=plans,
+        profiles=profs,
+        bridge=bridge,
+        after=after,
+        group_capacity=tuple(sorted((str(k), int(v)) for k, v in _table(data, "groups").items())),
+        inputs=inputs,
+    )
+
+
+def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:
+    files = list(loaded.files)
+    if zmap is not None:
+        from .rules.zmap import stylesfile_path
+
+        styles = stylesfile_path(zmap.path, loaded.data(zmap.path))
+        if styles and os.path.isfile(styles):
+            files.append(styles)
+    return files

@@ -1,0 +1,67 @@
+"""Compile the workspace and print what a run would do, before anything runs.
+
+--out saves the plan (JSON) for `ferryman run PLAN`; a saved plan is refused later if its inputs
+changed. Formats: text (for people), json (the plan file), dot and mermaid (drawings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import ExitCode, UsageError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", metavar="FILE", default="ferryman.toml", help="the manifest (default: ./ferryman.toml)")
+    p.add_argument("--out", metavar="FILE", help="save the plan as JSON to FILE (atomically)")
+    p.add_argument("--format", choices=["text", "json", "dot", "mermaid"], default="text")
+    p.add_argument("--include-delayed", action="store_true", help="delayed sources run too")
+    p.add_argument("--only", nargs="+", metavar="ID", help="only these tasks")
+    p.add_argument("--with-deps", action="store_true", help="with --only: and the tasks they need")
+
+
+def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
+    """Validate, build the IR and compile; errors are printed as located diagnostics (exit 1)."""
+    from ferryman.compiler.diagnostics import render, summary_line
+    from ferryman.compiler.ir import build
+    from ferryman.compiler.plan import GraphError, compile
+    from ferryman.compiler.validate import load_workspace
+
+    if not os.path.isfile(manifest):
+        raise UsageError(f"workspace manifest {manifest} does not exist")
+    loaded = load_workspace(manifest)
+    warnings = [d for d in loaded.diagnostics if not d.is_error]
+    if not loaded.ok:
+        sys.stderr.write(render(loaded.diagnostics, "text", files_checked=len(loaded.files)))
+        sys.stderr.write(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
+        raise SystemExit(ExitCode.FAILED)
+    if warnings:
+        sys.stderr.write(render(warnings, "text", files_checked=len(loaded.files)))
+    try:
+        return compile(build(loaded), include_delayed=include_delayed)
+    except GraphError as exc:
+        from ferryman.compiler.rules.workspace import graph_diagnostics
+
+        assert loaded.manifest is not None
+        sys.stderr.write(render(graph_diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
+        raise SystemExit(ExitCode.FAILED) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ferryman.compiler.plan import Plan
+    from ferryman.compiler.render import render
+    from ferryman.runtime.files import atomic_write
+
+    if args.with_deps and not args.only:
+        raise UsageError("--with-deps needs --only")
+    plan = compile_workspace(args.workspace, include_delayed=args.include_delayed)
+    assert isinstance(plan, Plan)
+    if args.only:
+        plan = plan.select(args.only, with_deps=args.with_deps)
+    if args.out:
+        atomic_write(args.out, plan.to_json())
+        sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
+    sys.stdout.write(render(plan, args.format))
+    return ExitCode.OK
