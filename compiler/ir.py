@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InputError
-from .pipeurl import PipeUrl, parse_pipe_url
+from .pipeurl import PipeUrl, PipeUrlError, parse_pipe_url, resolve_script
 from .validate import LoadedWorkspace
 
 
@@ -195,8 +195,11 @@ def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
         if not isinstance(stanza, dict):
             continue
         url = str(stanza.get("url", ""))
-        pipe = parse_pipe_url(url) if url.startswith("pipe://") else None
-        script = os.path.normpath(pipe.script if pipe.absolute else os.path.join(sdir, pipe.script)) if pipe else None
+        try:
+            pipe = parse_pipe_url(url) if url.lower().startswith("pipe://") else None
+        except PipeUrlError:
+            pipe = None  # reported by the rules; a valid workspace has none
+        script = resolve_script(pipe, sdir) if pipe else None
         timeout = stanza.get("timeout")
         sources.append(
             Source(

@@ -25,3 +25,20 @@ def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> No
         except FileNotFoundError:
             pass
         raise
+
+
+def tail_line(path: str, window: int = 8192) -> str | None:
+    """The last non-empty line of a (possibly huge) text file, read from its end only."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - window))
+            data = fh.read()
+    except OSError:
+        return None
+    for line in reversed(data.splitlines()):
+        text = line.decode("utf-8", "replace").strip()
+        if text:
+            return text[:500]
+    return None

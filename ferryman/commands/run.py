@@ -1,0 +1,65 @@
+"""Execute a compiled plan (or compile the workspace and execute it).
+
+Exit codes: 0 every task succeeded; 1 a task failed (or invalid input); 2 usage; 3 the saved plan is
+stale (an input changed; --force-stale runs it anyway); 4 another run holds the workspace lock;
+130 interrupted (SIGINT/SIGTERM: children are terminated and the journal is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import UsageError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan", nargs="?", metavar="PLAN", help="a plan saved by 'ferryman plan --out'")
+    p.add_argument("--workspace", metavar="FILE", help="compile this manifest and run it (default: ./ferryman.toml)")
+    p.add_argument("--only", nargs="+", metavar="ID", default=[], help="run only these tasks")
+    p.add_argument("--with-deps", action="store_true", help="with --only: and the tasks they need")
+    p.add_argument("--include-delayed", action="store_true", help="run delayed sources too")
+    p.add_argument("--featureset", action="append", default=[], metavar="NAME",
+                   help="run the sources that provide this featureset (repeatable)")
+    p.add_argument("--max-parallel", type=int, metavar="N", help="override the workspace's max_parallel")
+    p.add_argument("--fail-fast", action="store_true", help="start nothing new after the first failure")
+    p.add_argument("--resume", action="store_true", help="skip tasks that succeeded for this plan already")
+    p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
+    p.add_argument("--log-format", choices=["text", "json"], default="text")
+    p.add_argument("--force-stale", action="store_true", help="run a saved plan even if its inputs changed")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ferryman.compiler.plan import Plan, load_plan
+    from ferryman.runtime.report import render_summary
+    from ferryman.runtime.runner import RunOptions, execute
+
+    from .plan import compile_workspace
+
+    if args.plan and args.workspace:
+        raise UsageError("give a PLAN or --workspace, not both")
+    if args.with_deps and not args.only:
+        raise UsageError("--with-deps needs --only")
+    if args.max_parallel is not None and args.max_parallel < 1:
+        raise UsageError("--max-parallel must be at least 1")
+    if args.plan:
+        plan = load_plan(args.plan)
+    else:
+        compiled = compile_workspace(args.workspace or "ferryman.toml", include_delayed=False)
+        assert isinstance(compiled, Plan)
+        plan = compiled
+    opts = RunOptions(
+        only=tuple(args.only), with_deps=args.with_deps, include_delayed=args.include_delayed,
+        featuresets=tuple(args.featureset), max_parallel=args.max_parallel, fail_fast=args.fail_fast,
+        resume=args.resume, progress=args.progress, log_format=args.log_format, force_stale=args.force_stale,
+    )
+    result = execute(plan, opts)
+    if args.log_format == "json":
+        import json
+
+        s = result.summary
+        sys.stdout.write(json.dumps({"event": "run-end", "run": s.run_id, "status": s.status,
+                                     "counts": s.counts()}, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(render_summary(result.summary))
+    return result.exit_code

@@ -1,0 +1,65 @@
+"""List earlier runs of the workspace, or show one run's per-task status, durations and warnings."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+
+from ..errors import ExitCode, UsageError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    p.add_argument("run_id", nargs="?", metavar="ID", help="run id (or a unique prefix, or 'latest')")
+    p.add_argument("--workspace", metavar="FILE", default="ferryman.toml", help="the manifest (default: ./ferryman.toml)")
+
+
+def _state_dir(manifest: str) -> str:
+    import sys as _sys
+
+    if _sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    if not os.path.isfile(manifest):
+        raise UsageError(f"workspace manifest {manifest} does not exist")
+    try:
+        with open(manifest, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {manifest}: {exc}") from None
+    ws = data.get("workspace") if isinstance(data.get("workspace"), dict) else {}
+    state = ws.get("state_dir", ".ferryman") if isinstance(ws, dict) else ".ferryman"
+    return os.path.join(os.path.dirname(os.path.abspath(manifest)), str(state))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ferryman.runtime import journal
+    from ferryman.runtime.report import render_summary
+
+    runs = journal.runs(_state_dir(args.workspace))
+    if args.action == "list":
+        if args.run_id:
+            raise UsageError("'runs list' takes no ID (did you mean 'runs show ID'?)")
+        if not runs:
+            sys.stderr.write("no runs yet\n")
+            return ExitCode.OK
+        for r in runs:
+            when = dt.datetime.fromtimestamp(r.started).strftime("%Y-%m-%d %H:%M:%S") if r.started else "?"
+            c = r.counts()
+            counts = ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
+            sys.stdout.write(f"{r.run_id}  {when}  {r.status:<11}  {counts}\n")
+        return ExitCode.OK
+    if not args.run_id:
+        raise UsageError("'runs show' needs a run ID (or 'latest')")
+    if args.run_id == "latest":
+        chosen = runs[-1:] if runs else []
+    else:
+        chosen = [r for r in runs if r.run_id.startswith(args.run_id)]
+    if len(chosen) != 1:
+        what = "no run" if not chosen else f"{len(chosen)} runs"
+        raise UsageError(f"{what} matches {args.run_id!r}", hint="list them with: ferryman runs")
+    sys.stdout.write(render_summary(chosen[0]))
+    return ExitCode.OK

@@ -1,0 +1,191 @@
+"""The run journal (JSON lines, flushed per event), the workspace lock, and reading earlier runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import fcntl
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ..errors import LockHeldError
+
+TERMINAL = ("succeeded", "failed", "skipped", "cancelled")
+
+
+def new_run_id() -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+class Journal:
+    """Append-only JSON-lines log of one run: one event per task transition, flushed at once."""
+
+    def __init__(self, state_dir: str, run_id: str) -> None:
+        self.run_id = run_id
+        self.dir = os.path.join(state_dir, "runs", run_id)
+        os.makedirs(self.dir, exist_ok=True)
+        self.path = os.path.join(self.dir, "journal.jsonl")
+        self._fh: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def write(self, event: str, **fields: Any) -> None:
+        rec = {"event": event, "time": round(time.time(), 6), **fields}
+        self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+
+def read_events(path: str) -> Iterator[dict[str, Any]]:
+    """Events of a journal; a torn last line (a crash mid-write) is ignored."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict):
+                    yield rec
+    except OSError:
+        return
+
+
+@dataclasses.dataclass
+class TaskRecord:
+    id: str
+    status: str = "pending"
+    started: float | None = None
+    ended: float | None = None
+    warning: str | None = None
+    error: str | None = None
+    output: str | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        return self.ended - self.started if self.started is not None and self.ended is not None else None
+
+
+@dataclasses.dataclass
+class RunSummary:
+    run_id: str
+    path: str
+    digest: str | None = None
+    workspace: str | None = None
+    started: float | None = None
+    ended: float | None = None
+    status: str = "incomplete"  # succeeded | failed | interrupted | incomplete (crashed)
+    tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.tasks.values():
+            out[t.status] = out.get(t.status, 0) + 1
+        return out
+
+
+def summarize(run_dir: str) -> RunSummary:
+    s = RunSummary(os.path.basename(run_dir), run_dir)
+    for ev in read_events(os.path.join(run_dir, "journal.jsonl")):
+        kind = ev.get("event")
+        if kind == "run-start":
+            s.digest, s.workspace, s.started = ev.get("digest"), ev.get("workspace"), ev.get("time")
+            for tid in ev.get("tasks", []):
+                s.tasks.setdefault(tid, TaskRecord(tid))
+        elif kind == "task":
+            t = s.tasks.setdefault(ev["task"], TaskRecord(ev["task"]))
+            t.status = ev.get("status", t.status)
+            if t.status == "running":
+                t.started = ev.get("time")
+            elif t.status in TERMINAL:
+                t.ended = ev.get("time")
+                t.started = t.started if t.started is not None else ev.get("started")
+                t.warning = ev.get("warning")
+                t.error = ev.get("error")
+                t.output = ev.get("output")
+        elif kind == "run-end":
+            s.ended, s.status = ev.get("time"), ev.get("status", "failed")
+    return s
+
+
+def runs(state_dir: str) -> list[RunSummary]:
+    """Every run recorded under `state_dir`, oldest first."""
+    folder = os.path.join(state_dir, "runs")
+    if not os.path.isdir(folder):
+        return []
+    return [summarize(os.path.join(folder, d)) for d in sorted(os.listdir(folder))
+            if os.path.isfile(os.path.join(folder, d, "journal.jsonl"))]
+
+
+def succeeded_for(state_dir: str, digest: str) -> dict[str, TaskRecord]:
+    """Tasks that succeeded in earlier runs of the same plan digest (what --resume skips)."""
+    done: dict[str, TaskRecord] = {}
+    for r in runs(state_dir):
+        if r.digest != digest:
+            continue
+        for tid, t in r.tasks.items():
+            if t.status == "succeeded":
+                done[tid] = t
+            elif t.status in ("failed",) and tid in done:
+                del done[tid]
+    return done
+
+
+def expected_durations(state_dir: str) -> dict[str, float]:
+    """Each task's most recent successful duration, for longest-expected-first ordering."""
+    out: dict[str, float] = {}
+    for r in runs(state_dir)[-20:]:
+        for tid, t in r.tasks.items():
+            if t.status == "succeeded" and t.duration_s is not None:
+                out[tid] = t.duration_s
+    return out
+
+
+class WorkspaceLock:
+    """One run per workspace: an exclusive flock on `<state_dir>/lock` (released if the process dies)."""
+
+    def __init__(self, state_dir: str) -> None:
+        os.makedirs(state_dir, exist_ok=True)
+        self.path = os.path.join(state_dir, "lock")
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise LockHeldError(
+                f"another run holds the workspace lock ({holder})",
+                hint=f"wait for it to finish; the lock is {self.path}",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.seek(0)
+            self._fh.truncate()
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> WorkspaceLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

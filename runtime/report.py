@@ -1,0 +1,44 @@
+"""The run summary, rendered from a journal (after a run, and by `ferryman runs show`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .journal import RunSummary
+
+ORDER = ("failed", "cancelled", "skipped", "succeeded", "running", "pending")
+
+
+def render_summary(run: RunSummary) -> str:
+    from ..compiler.render import _env
+
+    tasks = sorted(run.tasks.values(), key=lambda t: (ORDER.index(t.status) if t.status in ORDER else 9, t.id))
+    rows: list[dict[str, Any]] = []
+    causes: list[str] = []
+    skipped_by: dict[str, list[str]] = {}
+    for t in tasks:
+        if t.status == "skipped" and t.error and t.error.startswith("because "):
+            cause = t.error.removeprefix("because ").removesuffix(" failed")
+            skipped_by.setdefault(cause, []).append(t.id)
+    for t in tasks:
+        if t.status == "succeeded":
+            detail = t.output or ""
+        elif t.status == "skipped" and t.error and t.error.startswith("because "):
+            detail = t.error  # the root cause is named once, below
+        else:
+            detail = t.error or ""
+        rows.append({"id": t.id, "status": t.status, "duration_s": t.duration_s, "detail": detail,
+                     "warning": t.warning})
+        if t.status == "failed":
+            line = f"{t.id}: {t.error or 'failed'}"
+            if t.id in skipped_by:
+                line += f" (skipped because of it: {', '.join(sorted(skipped_by[t.id]))})"
+            causes.append(line)
+    counts = run.counts()
+    count_line = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts.get(s))
+    duration = run.ended - run.started if run.ended is not None and run.started is not None else None
+    out: str = _env().get_template("run.txt.j2").render(
+        run=run, tasks=rows, width=max((len(t.id) for t in tasks), default=4), counts=count_line or "no tasks",
+        causes=causes, duration=duration,
+    )
+    return out

@@ -1,0 +1,217 @@
+"""A run: choose the tasks, take the workspace lock, drive the scheduler with the executors, journal
+every transition, show progress, and handle SIGINT/SIGTERM (DESIGN 4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from ..compiler.plan import Plan, Task
+from ..errors import ExitCode, UsageError
+from . import journal as jr
+from .executors import RunContext, executor_for
+from .progress import Progress
+from .scheduler import EventKind, SchedEvent, Scheduler, SchedTask, TaskOutcome
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    only: tuple[str, ...] = ()
+    with_deps: bool = False
+    include_delayed: bool = False
+    featuresets: tuple[str, ...] = ()
+    max_parallel: int | None = None
+    fail_fast: bool = False
+    resume: bool = False
+    progress: str = "auto"  # auto | plain | none
+    log_format: str = "text"  # text | json
+    force_stale: bool = False
+
+
+@dataclasses.dataclass
+class RunResult:
+    run_id: str
+    exit_code: int
+    summary: jr.RunSummary
+
+
+def select(plan: Plan, opts: RunOptions) -> tuple[Plan, list[str]]:
+    """The part of the plan this run executes, and notes on what was left out."""
+    notes: list[str] = []
+    if opts.featuresets:
+        known = sorted({f for t in plan.tasks if t.kind == "pipe" for f in t.action.get("featuresets", [])})
+        wanted = []
+        for fs in opts.featuresets:
+            providers = [t.id for t in plan.tasks if t.kind == "pipe" and fs in t.action.get("featuresets", [])]
+            if not providers:
+                raise UsageError(f"no source provides featureset {fs!r}", hint="featuresets: " + ", ".join(known))
+            wanted.extend(providers)
+        return plan.select(sorted(set(wanted) | set(opts.only)), with_deps=opts.with_deps), notes
+    if opts.only:
+        return plan.select(opts.only, with_deps=opts.with_deps), notes
+    if opts.include_delayed or plan.include_delayed:
+        return plan, notes
+    delayed = [t.id for t in plan.tasks if t.delayed]
+    if delayed:
+        notes.append(f"{len(delayed)} delayed task{'s' if len(delayed) != 1 else ''} not run "
+                     f"({', '.join(delayed)}; add --include-delayed)")
+    keep = [t.id for t in plan.tasks if not t.delayed]
+    return plan.select(keep), notes
+
+
+def _env(plan: Plan) -> dict[str, str]:
+    env = dict(os.environ)
+    bridge = next((t for t in plan.tasks if t.kind == "bridge"), None)
+    if bridge is not None:
+        proxy = f"socks5h://127.0.0.1:{bridge.action['socks_port']}"
+        env.update(ALL_PROXY=proxy, all_proxy=proxy)
+    return env
+
+
+def execute(plan: Plan, opts: RunOptions, *, out: Any = None, err: Any = None) -> RunResult:
+    """Run `plan` under `opts`. Returns the exit code of DESIGN 3 (0, 1, 130) with the summary."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if not opts.force_stale:
+        plan.check_fresh()
+    chosen, notes = select(plan, opts)
+    state_dir = os.path.join(plan.root, plan.state_dir)
+    lock = jr.WorkspaceLock(state_dir)
+    lock.acquire()
+    try:
+        return _execute_locked(plan, chosen, notes, opts, state_dir, out, err)
+    finally:
+        lock.release()
+
+
+def _execute_locked(
+    plan: Plan, chosen: Plan, notes: list[str], opts: RunOptions, state_dir: str, out: Any, err: Any
+) -> RunResult:
+    digest = plan.digest
+    done: dict[str, jr.TaskRecord] = {}
+    if opts.resume:
+        for tid, rec in jr.succeeded_for(state_dir, digest).items():
+            t = _find(chosen, tid)
+            if t is not None and _output_present(plan, t):
+                done[tid] = rec
+        if done:
+            notes.append(f"resuming: {len(done)} task{'s' if len(done) != 1 else ''} already succeeded "
+                         f"for this plan ({', '.join(sorted(done))})")
+    unsupported = [t.id for t in chosen.tasks if executor_for(t.kind) is None and t.id not in done]
+    todo = [t for t in chosen.tasks if t.id not in done and t.id not in unsupported]
+    todo_ids = {t.id for t in todo}
+
+    run_id = jr.new_run_id()
+    journal = jr.Journal(state_dir, run_id)
+    journal.write("run-start", run=run_id, digest=digest, workspace=plan.workspace,
+                  tasks=[t.id for t in chosen.tasks], options=_options_record(opts))
+    for tid, rec in sorted(done.items()):
+        journal.write("task", task=tid, status="succeeded", resumed=True, started=rec.started,
+                      output=rec.output, warning=rec.warning)
+    for tid in unsupported:
+        journal.write("task", task=tid, status="skipped",
+                      error=f"this version of ferryman has no executor for {tid.split(':')[0]} tasks")
+
+    ctx = RunContext(plan=plan, state_dir=state_dir, env=_env(plan))
+    durations = jr.expected_durations(state_dir)
+    sched_tasks = [
+        SchedTask(t.id, tuple(a for a in t.after if a in todo_ids), t.groups, t.host, durations.get(t.id, 0.0))
+        for t in todo
+    ]
+    by_id = {t.id: t for t in todo}
+    progress = Progress(len(chosen.tasks), done=len(done) + len(unsupported), mode=opts.progress,
+                        log_format=opts.log_format, stream=err, json_stream=out)
+    for n in notes:
+        progress.note(n)
+
+    def run_task(st: SchedTask) -> TaskOutcome:
+        task = by_id[st.id]
+        ex = executor_for(task.kind)
+        assert ex is not None
+        try:
+            return ex(task, ctx)
+        except Exception as exc:  # an executor bug must fail its task, not the run
+            return TaskOutcome(False, f"internal error: {type(exc).__name__}: {exc}")
+
+    def on_event(ev: SchedEvent) -> None:
+        task = by_id.get(ev.task_id)
+        output = task.action.get("output") if task is not None else None
+        if ev.kind is EventKind.STARTED:
+            journal.write("task", task=ev.task_id, status="running")
+        elif ev.kind is EventKind.FINISHED:
+            o = ev.outcome
+            journal.write("task", task=ev.task_id, status="succeeded", output=output,
+                          message=o.message if o else "", warning=o.warning if o else None)
+        elif ev.kind is EventKind.FAILED:
+            o = ev.outcome
+            journal.write("task", task=ev.task_id, status="failed", error=o.message if o else ev.message,
+                          warning=o.warning if o else None)
+        elif ev.kind is EventKind.SKIPPED:
+            journal.write("task", task=ev.task_id, status="skipped", error=f"because {ev.cause} failed",
+                          cause=ev.cause)
+        elif ev.kind is EventKind.NOT_RUN:
+            journal.write("task", task=ev.task_id, status="cancelled", error=ev.message or "not started")
+        progress.event(ev)
+
+    scheduler = Scheduler(
+        sched_tasks, run_task,
+        capacities={g.name: g.capacity for g in plan.groups},
+        max_parallel=opts.max_parallel or plan.max_parallel,
+        per_host_limit=plan.per_host_limit,
+        fail_fast=opts.fail_fast,
+        on_event=on_event,
+    )
+    interrupted = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        interrupted.set()
+        scheduler.stop()
+        ctx.terminate_all()
+
+    restore = _install_signals(on_signal)
+    try:
+        result = scheduler.run()
+    finally:
+        restore()
+        progress.close()
+    if interrupted.is_set():
+        status, code = "interrupted", ExitCode.INTERRUPTED
+    elif result.ok:
+        status, code = "succeeded", ExitCode.OK
+    else:
+        status, code = "failed", ExitCode.FAILED
+    journal.write("run-end", status=status, root_causes={k: list(v) for k, v in result.root_causes.items()})
+    journal.close()
+    summary = jr.summarize(journal.dir)
+    return RunResult(run_id, int(code), summary)
+
+
+def _install_signals(handler: Callable[[int, FrameType | None], None]) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+    return restore
+
+
+def _find(plan: Plan, tid: str) -> Task | None:
+    return next((t for t in plan.tasks if t.id == tid), None)
+
+
+def _output_present(plan: Plan, task: Task) -> bool:
+    output = task.action.get("output")
+    return output is None or os.path.isfile(os.path.join(plan.root, output))
+
+
+def _options_record(opts: RunOptions) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(opts).items()}
