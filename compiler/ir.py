@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from ..errors import InputError
+from ferryman.errors import InputError
 from .pipeurl import PipeUrl, PipeUrlError, parse_pipe_url, resolve_script
 from .validate import LoadedWorkspace
 
@@ -161,6 +161,10 @@ def _bool(v: Any, default: bool = False) -> bool:
     return default
 
 
+def _number(v: Any) -> TypeGuard[float]:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _int(v: Any) -> int | None:
     if isinstance(v, bool):
         return None
@@ -209,7 +213,7 @@ def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
                 script=script,
                 featuresets=tuple(str(f) for f in stanza.get("featuresets", []) or []),
                 delayed=_bool(stanza.get("delayed")),
-                timeout_s=float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None,
+                timeout_s=float(timeout) if _number(timeout) else None,
             )
         )
     groups = tuple(
@@ -257,7 +261,7 @@ def _profile(root: str, prof: dict[str, Any], template_data: Any) -> Profile:
         )
     else:
         names = tuple(str(a) for a in allow or [])
-    flips = profiles.flips(template_data, prof.get("organism"), allow, int(prof["release"]))
+    flips = profiles.flips(template_data, allow or [], int(prof["release"]), organism=str(prof["organism"]))
     return Profile(
         name=str(prof["name"]),
         organism=str(prof["organism"]),
@@ -310,7 +314,9 @@ def build(loaded: LoadedWorkspace) -> Workspace:
         else None
     )
     after = tuple(After(str(a["task"]), tuple(str(n) for n in a["needs"])) for a in data.get("after", []) or [])
-    inputs = tuple(sorted(InputFile(_rel(root, p), sha256_file(p)) for p in _input_files(loaded, zmap)))
+    inputs = tuple(
+        sorted((InputFile(_rel(root, p), sha256_file(p)) for p in _input_files(loaded, zmap)), key=lambda i: i.path)
+    )
     return Workspace(
         name=str(ws.get("name")),
         root=root,

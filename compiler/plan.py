@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import FerrymanError, StalePlanError
+from ferryman.errors import FerrymanError, StalePlanError
 from . import graph
 from .ir import InputFile, Workspace, sha256_file
 
@@ -158,7 +158,7 @@ class Plan:
         known = {t.id for t in self.tasks}
         unknown = [w for w in wanted if w not in known]
         if unknown:
-            from ..errors import UsageError
+            from ferryman.errors import UsageError
 
             raise UsageError(f"no task {unknown[0]!r} in the plan", hint="see the task ids with: ferryman plan")
         keep = graph.with_dependencies(self.edges, wanted) if with_deps else set(wanted)
@@ -312,7 +312,7 @@ def load_plan(path: str) -> Plan:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except OSError as exc:
-        from ..errors import UsageError
+        from ferryman.errors import UsageError
 
         raise UsageError(f"cannot read plan {path}: {exc.strerror}") from None
     return Plan.from_json(text)

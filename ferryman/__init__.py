@@ -42,7 +42,7 @@ def load(path: str | os.PathLike[str]) -> Workspace:
     return build(load_workspace(p))
 
 
-def compile(workspace: Workspace, *, include_delayed: bool = False) -> Plan:  # noqa: A001
+def compile(workspace: Workspace, *, include_delayed: bool = False) -> Plan:
     """Compile a loaded workspace into a `Plan` (tasks, edges, groups, limits, digest)."""
     from .compiler.plan import compile as compile_plan
 

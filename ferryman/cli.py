@@ -81,7 +81,5 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # the reader went away (`ferryman plan | head`): not an error worth a traceback
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            return ExitCode.OK
+        sys.stdout = None
+        return ExitCode.OK

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ..errors import LockHeldError
+from ferryman.errors import LockHeldError
 
 TERMINAL = ("succeeded", "failed", "skipped", "cancelled")
 

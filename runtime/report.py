@@ -10,7 +10,7 @@ ORDER = ("failed", "cancelled", "skipped", "succeeded", "running", "pending")
 
 
 def render_summary(run: RunSummary) -> str:
-    from ..compiler.render import _env
+    from ferryman.compiler.render import _env
 
     tasks = sorted(run.tasks.values(), key=lambda t: (ORDER.index(t.status) if t.status in ORDER else 9, t.id))
     rows: list[dict[str, Any]] = []

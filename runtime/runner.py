@@ -12,12 +12,12 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from ..compiler.plan import Plan, Task
-from ..errors import ExitCode, UsageError
+from ferryman.compiler.plan import Plan, Task
+from ferryman.errors import ExitCode, UsageError
 from . import journal as jr
 from .executors import RunContext, executor_for
 from .progress import Progress
-from .scheduler import EventKind, SchedEvent, Scheduler, SchedTask, TaskOutcome
+from .scheduler import EventKind, SchedEvent, SchedTask, Scheduler, TaskOutcome
 
 
 @dataclasses.dataclass(frozen=True)

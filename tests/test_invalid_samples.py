@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ferryman.compiler.rules import all_codes
 
 from .conftest import ROOT, SAMPLES, ferryman

@@ -54,7 +54,9 @@ def test_wheel_in_fresh_venv_validates_from_outside(wheel: Path, tmp_path: Path)
     proc = subprocess.run([str(exe), "validate"], cwd=work, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().endswith("valid")
-    proc = subprocess.run([str(exe), "validate", "copy-plans/human-nets.json"], cwd=work, capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(exe), "validate", "copy-plans/human-nets.json"], cwd=work, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     proc = subprocess.run([str(exe), "schema", "zmap"], cwd=work, capture_output=True, text=True)
     assert proc.returncode == 0 and '"$id"' in proc.stdout

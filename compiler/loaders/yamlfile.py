@@ -25,7 +25,7 @@ _ANCHOR = re.compile(r"&[^\s\[\]{},]+")
 
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -113,7 +113,9 @@ def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> 
                 idtrack.check_profile(prof, ("profiles", i), checked.doc, findings)
 
 
-PL_CYCLE = define("PL701", "error", "the tasks' ordering edges form a cycle", "remove one of the [[after]] edges on the cycle")
+PL_CYCLE = define(
+    "PL701", "error", "the tasks' ordering edges form a cycle", "remove one of the [[after]] edges on the cycle"
+)
 PL_UNKNOWN_TASK = define(
     "PL702",
     "error",
@@ -130,11 +132,12 @@ def graph_diagnostics(manifest: Document, problems: list[GraphProblem]) -> list[
     """Locate the compiler's graph problems in the manifest (at the [[after]] entry or [groups] key)."""
     findings = Findings(manifest)
     data = manifest.data if isinstance(manifest.data, dict) else {}
-    after = data.get("after") if isinstance(data.get("after"), list) else []
+    raw_after = data.get("after")
+    after: list[Any] = raw_after if isinstance(raw_after, list) else []
     for p in problems:
         at: JsonPath = ()
         if p.code == "PL701":
-            pairs = list(zip(p.tasks, p.tasks[1:]))
+            pairs = list(zip(p.tasks, p.tasks[1:], strict=False))
             for i, e in enumerate(after):
                 if isinstance(e, dict) and any(e.get("task") == a and b in (e.get("needs") or []) for a, b in pairs):
                     at = ("after", i)

@@ -14,7 +14,9 @@ from ..errors import ExitCode, UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workspace", metavar="FILE", default="ferryman.toml", help="the manifest (default: ./ferryman.toml)")
+    p.add_argument(
+        "--workspace", metavar="FILE", default="ferryman.toml", help="the manifest (default: ./ferryman.toml)"
+    )
     p.add_argument("--out", metavar="FILE", help="save the plan as JSON to FILE (atomically)")
     p.add_argument("--format", choices=["text", "json", "dot", "mermaid"], default="text")
     p.add_argument("--include-delayed", action="store_true", help="delayed sources run too")

@@ -13,16 +13,13 @@ from ..errors import ExitCode, UsageError
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("run_id", nargs="?", metavar="ID", help="run id (or a unique prefix, or 'latest')")
-    p.add_argument("--workspace", metavar="FILE", default="ferryman.toml", help="the manifest (default: ./ferryman.toml)")
+    p.add_argument(
+        "--workspace", metavar="FILE", default="ferryman.toml", help="the manifest (default: ./ferryman.toml)"
+    )
 
 
 def _state_dir(manifest: str) -> str:
-    import sys as _sys
-
-    if _sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from ferryman.compiler.loaders.tomlfile import tomllib
     if not os.path.isfile(manifest):
         raise UsageError(f"workspace manifest {manifest} does not exist")
     try:

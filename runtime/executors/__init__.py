@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -9,7 +10,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 
-from ...compiler.plan import Plan, Task
+from ferryman.compiler.plan import Plan, Task
 from ..scheduler import TaskOutcome
 
 
@@ -45,10 +46,8 @@ class RunContext:
 
 
 def kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 Executor = Callable[[Task, RunContext], TaskOutcome]

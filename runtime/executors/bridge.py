@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
-from ...compiler.plan import Task
+from ferryman.compiler.plan import Task
 from ..scheduler import TaskOutcome
 from . import RunContext
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 
-from ...compiler.plan import Task
+from ferryman.compiler.plan import Task
 from ..files import tail_line
 from ..gff import GffChecker
 from ..scheduler import TaskOutcome

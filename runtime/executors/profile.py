@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...compiler.plan import Task
-from ...compiler.profiles import Flip, render_modified
+from ferryman.compiler.plan import Task
+from ferryman.compiler.profiles import Flip, render_modified
 from ..files import atomic_write
 from ..scheduler import TaskOutcome
 from . import RunContext
@@ -17,6 +17,6 @@ def run_profile(task: Task, ctx: RunContext) -> TaskOutcome:
     except OSError as exc:
         return TaskOutcome(False, f"cannot read template {a['template']}: {exc.strerror}")
     flips = [Flip(f["form"], f["database"], f["assembly"], not f["include"], f["include"]) for f in a["flips"]]
-    atomic_write(ctx.path(a["output"]), render_modified(text, flips))
+    atomic_write(ctx.path(a["output"]), render_modified(text, flips, organism=a["organism"]))
     on = sum(1 for f in flips if f.after)
     return TaskOutcome(True, f"wrote {a['output']} ({on} on, {len(flips) - on} off)")
