@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,11 +45,10 @@ def find_cycle(edges: Mapping[str, Sequence[str]]) -> list[str] | None:
     return None
 
 
-def order(edges: Mapping[str, Sequence[str]], weight: Mapping[str, float] | None = None) -> list[str]:
-    """A deterministic topological order of `task -> needs` (Kahn; ties by weight desc, then id)."""
+def order(edges: Mapping[str, Sequence[str]], key: Callable[[str], Any] = str) -> list[str]:
+    """A deterministic topological order of `task -> needs` (Kahn; ready tasks by `key`, then id)."""
     import heapq
 
-    weight = weight or {}
     indegree = {t: 0 for t in edges}
     dependants: dict[str, list[str]] = {t: [] for t in edges}
     for t, needs in edges.items():
@@ -56,7 +56,7 @@ def order(edges: Mapping[str, Sequence[str]], weight: Mapping[str, float] | None
             if n in indegree:
                 indegree[t] += 1
                 dependants[n].append(t)
-    ready = [(-weight.get(t, 0.0), t) for t, d in indegree.items() if d == 0]
+    ready = [(key(t), t) for t, d in indegree.items() if d == 0]
     heapq.heapify(ready)
     out: list[str] = []
     while ready:
@@ -65,7 +65,7 @@ def order(edges: Mapping[str, Sequence[str]], weight: Mapping[str, float] | None
         for d in dependants[t]:
             indegree[d] -= 1
             if indegree[d] == 0:
-                heapq.heappush(ready, (-weight.get(d, 0.0), d))
+                heapq.heappush(ready, (key(d), d))
     return out
 
 

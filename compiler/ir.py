@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
-from .pipeurl import PipeUrl, PipeUrlError, parse_pipe_url, resolve_script
+from .pipeurl import PipeUrl
 from .validate import LoadedWorkspace
 
 
@@ -161,10 +161,6 @@ def _bool(v: Any, default: bool = False) -> bool:
     return default
 
 
-def _number(v: Any) -> TypeGuard[float]:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def _int(v: Any) -> int | None:
     if isinstance(v, bool):
         return None
@@ -190,38 +186,25 @@ def _password(value: Any, plan_rel: str, pointer: str) -> str:
 
 
 def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
-    from .rules.zmap import script_dir, source_names
+    from .rules import zmap
 
-    sdir = script_dir(path, data)
-    sources: list[Source] = []
-    for name in source_names(data):
-        stanza = data.get(name)
-        if not isinstance(stanza, dict):
-            continue
-        url = str(stanza.get("url", ""))
-        try:
-            pipe = parse_pipe_url(url) if url.lower().startswith("pipe://") else None
-        except PipeUrlError:
-            pipe = None  # reported by the rules; a valid workspace has none
-        script = resolve_script(pipe, sdir) if pipe else None
-        timeout = stanza.get("timeout")
-        sources.append(
-            Source(
-                name=name,
-                url=url,
-                pipe=pipe,
-                script=script,
-                featuresets=tuple(str(f) for f in stanza.get("featuresets", []) or []),
-                delayed=_bool(stanza.get("delayed")),
-                timeout_s=float(timeout) if _number(timeout) else None,
-            )
+    base = os.path.dirname(path)
+    sources = tuple(
+        Source(
+            s.name,
+            s.url,
+            s.pipe,
+            s.script,
+            s.featuresets,
+            s.delayed,
+            float(s.timeout) if s.timeout is not None else None,
         )
-    groups = tuple(
-        ServerGroup(name, tuple(dict.fromkeys(str(m) for m in members)))
-        for name, members in sorted(_table(data, "Server-groups").items())
-        if isinstance(members, list)
+        for s in zmap.read_sources(data, base)
     )
-    return ZMapConfig(path, sdir, tuple(sources), groups)
+    groups = tuple(
+        ServerGroup(name, tuple(dict.fromkeys(members))) for name, members in sorted(zmap.server_groups(data).items())
+    )
+    return ZMapConfig(path, zmap.script_dir(data, base), sources, groups)
 
 
 def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
@@ -256,9 +239,7 @@ def _profile(root: str, prof: dict[str, Any], template_data: Any) -> Profile:
 
     allow = prof.get("allow")
     if isinstance(allow, dict):
-        names = tuple(
-            f"{form}/{db}/{asm}" for form, dbs in allow.items() for db, asms in dbs.items() for asm in asms
-        )
+        names = tuple(f"{form}/{db}/{asm}" for form, dbs in allow.items() for db, asms in dbs.items() for asm in asms)
     else:
         names = tuple(str(a) for a in allow or [])
     flips = profiles.flips(template_data, allow or [], int(prof["release"]), organism=str(prof["organism"]))
@@ -337,11 +318,15 @@ def build(loaded: LoadedWorkspace) -> Workspace:
 
 
 def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:
+    """The manifest, the files it names, and the stylesfiles the ZMap config names."""
     files = list(loaded.files)
     if zmap is not None:
-        from .rules.zmap import stylesfile_path
+        from .rules.zmap import stylesfile
 
-        styles = stylesfile_path(zmap.path, loaded.data(zmap.path))
-        if styles and os.path.isfile(styles):
-            files.append(styles)
+        data = loaded.data(zmap.path)
+        for name in (None, *(s.name for s in zmap.sources)):
+            named = stylesfile(data, name)
+            path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), named[0])) if named else None
+            if path and os.path.isfile(path) and path not in files:
+                files.append(path)
     return files

@@ -84,8 +84,12 @@ class Plan:
     def body(self) -> dict[str, Any]:
         return {
             "format_version": self.format_version,
-            "workspace": {"name": self.workspace, "root": self.root, "manifest": self.manifest,
-                          "state_dir": self.state_dir},
+            "workspace": {
+                "name": self.workspace,
+                "root": self.root,
+                "manifest": self.manifest,
+                "state_dir": self.state_dir,
+            },
             "inputs": [{"path": i.path, "sha256": i.sha256} for i in self.inputs],
             "limits": {"max_parallel": self.max_parallel, "per_host_limit": self.per_host_limit},
             "include_delayed": self.include_delayed,
@@ -125,16 +129,25 @@ class Plan:
                 include_delayed=bool(doc["include_delayed"]),
                 groups=tuple(Group(g["name"], int(g["capacity"]), tuple(g["members"])) for g in doc["groups"]),
                 tasks=tuple(
-                    Task(t["id"], t["kind"], tuple(t["after"]), tuple(t["groups"]), t["host"], bool(t["delayed"]),
-                         t["action"])
+                    Task(
+                        t["id"],
+                        t["kind"],
+                        tuple(t["after"]),
+                        tuple(t["groups"]),
+                        t["host"],
+                        bool(t["delayed"]),
+                        t["action"],
+                    )
                     for t in doc["tasks"]
                 ),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise FerrymanError(f"not a ferryman plan file: {exc}") from None
         if doc.get("digest") != plan.digest:
-            raise FerrymanError("the plan file was edited after it was compiled (digest mismatch)",
-                                hint="compile it again: ferryman plan --out FILE")
+            raise FerrymanError(
+                "the plan file was edited after it was compiled (digest mismatch)",
+                hint="compile it again: ferryman plan --out FILE",
+            )
         return plan
 
     # -- views ----------------------------------------------------------------------------
@@ -150,7 +163,8 @@ class Plan:
 
     def run_order(self) -> list[Task]:
         by_id = {t.id: t for t in self.tasks}
-        return [by_id[i] for i in graph.order(self.edges)]
+        # ready tasks in kind order (bridge, pipe, profile, ndex), then by id
+        return [by_id[i] for i in graph.order(self.edges, key=lambda i: KINDS.index(by_id[i].kind))]
 
     def select(self, only: Iterable[str], *, with_deps: bool = False) -> Plan:
         """The plan restricted to `only` (and what they need, with `with_deps`)."""
@@ -165,9 +179,7 @@ class Plan:
         tasks = tuple(
             dataclasses.replace(t, after=tuple(a for a in t.after if a in keep)) for t in self.tasks if t.id in keep
         )
-        groups = tuple(
-            dataclasses.replace(g, members=tuple(m for m in g.members if m in keep)) for g in self.groups
-        )
+        groups = tuple(dataclasses.replace(g, members=tuple(m for m in g.members if m in keep)) for g in self.groups)
         return dataclasses.replace(self, tasks=tasks, groups=tuple(g for g in groups if g.members))
 
     def stale_inputs(self) -> list[str]:
@@ -201,7 +213,9 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
     if ws.bridge is not None:
         b = ws.bridge
         tasks["bridge:check"] = {
-            "kind": "bridge", "host": None, "delayed": False,
+            "kind": "bridge",
+            "host": None,
+            "delayed": False,
             "action": {"socks_port": b.socks_port, "jump": b.jump, "target": b.target, "wait_s": b.wait_s},
         }
     if ws.zmap is not None:
@@ -212,7 +226,9 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
             if s.pipe is None or s.script is None:
                 continue
             tasks[f"pipe:{s.name}"] = {
-                "kind": "pipe", "host": None, "delayed": s.delayed,
+                "kind": "pipe",
+                "host": None,
+                "delayed": s.delayed,
                 "action": {
                     "source": s.name,
                     "url": s.url,
@@ -226,13 +242,19 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
             }
     for p in ws.profiles:
         tasks[f"profile:{p.name}"] = {
-            "kind": "profile", "host": None, "delayed": False,
+            "kind": "profile",
+            "host": None,
+            "delayed": False,
             "action": {
-                "organism": p.organism, "template": p.template, "output": p.output, "release": p.release,
+                "organism": p.organism,
+                "template": p.template,
+                "output": p.output,
+                "release": p.release,
                 "allow": list(p.allow),
                 "flips": [
                     {"form": f.form, "database": f.database, "assembly": f.assembly, "include": f.after}
-                    for f in p.flips if f.before != f.after
+                    for f in p.flips
+                    if f.before != f.after
                 ],
             },
         }
@@ -243,7 +265,9 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
             else {"query": c.query_string, "limit": c.query_limit, "account": c.query_account}
         )
         tasks[f"ndex:{c.name}"] = {
-            "kind": "ndex", "host": c.target.host or None, "delayed": False,
+            "kind": "ndex",
+            "host": c.target.host or None,
+            "delayed": False,
             "action": {
                 "plan": c.path,
                 "plan_type": c.plan_type,
@@ -282,11 +306,13 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
             for m in members:
                 member_of[m].append(g.name)
             if g.capacity < 1:
-                problems.append(graph.GraphProblem(
-                    "PL703",
-                    f"group {g.name!r} has capacity {g.capacity}: {', '.join(members)} can never run",
-                    members,
-                ))
+                problems.append(
+                    graph.GraphProblem(
+                        "PL703",
+                        f"group {g.name!r} has capacity {g.capacity}: {', '.join(members)} can never run",
+                        members,
+                    )
+                )
     if problems:
         raise GraphError(problems)
     return Plan(
@@ -300,8 +326,15 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
         include_delayed=include_delayed,
         groups=tuple(sorted(groups, key=lambda g: g.name)),
         tasks=tuple(
-            Task(tid, t["kind"], tuple(sorted(after[tid])), tuple(sorted(member_of[tid])), t["host"], t["delayed"],
-                 t["action"])
+            Task(
+                tid,
+                t["kind"],
+                tuple(sorted(after[tid])),
+                tuple(sorted(member_of[tid])),
+                t["host"],
+                t["delayed"],
+                t["action"],
+            )
             for tid, t in sorted(tasks.items())
         ),
     )

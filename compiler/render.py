@@ -85,7 +85,7 @@ def _details(plan: Plan, task: Task) -> dict[str, Any]:
         else:
             acct = f", administered by {sel['account']}" if sel.get("account") else ""
             d["selection"] = f"search {sel['query']!r}, at most {sel['limit']} networks{acct}"
-        d["update"] = (
+        d["updates"] = (
             f"update out-of-date copies in place: {'yes' if a['update_target'] else 'no'}; "
             f"read-only copies: {'yes' if a['update_read_only'] else 'no'}"
         )

@@ -63,10 +63,17 @@ def describe(err: Any) -> str:
         return describe(best_match(err.context))
     if v == "pattern":
         return f"{_short(err.instance)} does not match {err.validator_value!r}"
-    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "minItems"):
-        return f"{_short(err.instance)} is {v.replace('exclusive', 'exclusive ').lower()} {err.validator_value}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "minItems", "maxLength"):
+        return str(err.message)
     msg = str(err.message)
     return msg if len(msg) < 200 else msg[:199] + "…"
+
+
+SECRET_KEYS = ("password", "token", "secret")
+
+
+def _secret_path(path: JsonPath) -> bool:
+    return any(isinstance(p, str) and any(k in p.lower() for k in SECRET_KEYS) for p in path)
 
 
 def check(doc: Document, name: str, findings: Findings) -> None:
@@ -78,4 +85,6 @@ def check(doc: Document, name: str, findings: Findings) -> None:
 
             target = best_match(err.context)
         path: JsonPath = tuple(target.absolute_path)
-        findings.report(SC_SCHEMA, describe(target), path)
+        # a message about a secret's value must not quote it
+        message = f"value is not valid ({target.validator})" if _secret_path(path) else describe(target)
+        findings.report(SC_SCHEMA, message, path)

@@ -47,9 +47,12 @@ def check_document(doc: Document, kind: Kind) -> list[Diagnostic]:
     return findings.items
 
 
-def check_file(path: str, kind: str | Kind | None = None) -> Checked:
+def check_file(path: str, kind: str | Kind | None = None, *, text: str | None = None) -> Checked:
+    """Load and check one file (`text`, when the caller has read it already)."""
     display = display_path(path)
-    text, diags = read(path, display)
+    diags: list[Diagnostic] = []
+    if text is None:
+        text, diags = read(path, display)
     if text is None:
         return Checked(None, None, diags)
     k = KINDS[kind] if isinstance(kind, str) else kind
@@ -112,11 +115,12 @@ def validate_paths(paths: Iterable[str], kind: str | None = None, *, skip_unknow
         if real in seen:
             continue
         seen.add(real)
+        text = None
         if (skip_unknown or not explicit) and kind is None:
             text, _ = read(path, path)
             if text is None or detect(path, text) is None:
                 continue
-        checked = check_file(path, kind)
+        checked = check_file(path, kind, text=text)
         diags.extend(checked.diagnostics)
         files += 1
     return Report(diags, files)

@@ -83,3 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         # the reader went away (`ferryman plan | head`): not an error worth a traceback
         sys.stdout = None
         return ExitCode.OK
+    except Exception as exc:  # a bug: one line for users, the traceback with FERRYMAN_DEBUG=1
+        import os
+
+        if os.environ.get("FERRYMAN_DEBUG"):
+            raise
+        sys.stderr.write(f"ferryman: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write("  hint: rerun with FERRYMAN_DEBUG=1 for the traceback, and report it\n")
+        return ExitCode.FAILED

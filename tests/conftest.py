@@ -17,6 +17,7 @@ def ferryman(*args: str, cwd: Path | str = ROOT, env: dict[str, str] | None = No
              input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m ferryman ARGS` and capture text output."""
     full_env = dict(os.environ)
+    full_env["FERRYMAN_DEBUG"] = "1"  # a bug shows as a traceback, which the tests look for
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "ferryman", *args],

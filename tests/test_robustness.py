@@ -103,7 +103,7 @@ def test_non_utf8_located(tmp_path: Path) -> None:
     path.write_bytes(b"[ZMap]\nsources = a\n\n[a]\nurl = pipe:///caf\xe9.pl\n")
     proc = ferryman("validate", "--kind", "zmap", str(path))
     assert proc.returncode == 1
-    assert _first_line(proc) == f"{path}:5:19: error[IO102]: byte 0xe9 is not valid UTF-8"
+    assert _first_line(proc) == f"{path}:5:18: error[IO102]: byte 0xe9 is not valid UTF-8"
 
 
 def test_binary_junk(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_json_nested_10000_deep(tmp_path: Path) -> None:
     path.write_text('{"planType": "IdCopyPlan", "x": ' + "[" * 10_000 + "]" * 10_000 + "}")
     proc = ferryman("validate", str(path))
     assert proc.returncode == 1
-    assert _first_line(proc) == f"{path}:1:533: error[IO107]: JSON nested deeper than 500 levels"
+    assert _first_line(proc) == f"{path}:1:532: error[IO107]: JSON nested deeper than 500 levels"
 
 
 def test_yaml_alias_bomb(tmp_path: Path) -> None:

@@ -19,8 +19,13 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = exc.msg[0].lower() + exc.msg[1:]
-        return LoadResult(None, [file_diagnostic(display, IO_JSON_SYNTAX, msg, exc.lineno, exc.colno)])
+        line, col, msg = exc.lineno, exc.colno, exc.msg[0].lower() + exc.msg[1:]
+        opening = (
+            _unterminated_string(text, exc.pos) if exc.msg.startswith(("Invalid control", "Unterminated")) else None
+        )
+        if opening is not None:
+            (line, col), msg = offset_to_line_col(text, opening), "string is missing its closing quote"
+        return LoadResult(None, [file_diagnostic(display, IO_JSON_SYNTAX, msg, line, col)])
     except RecursionError:
         line, col = _too_deep_at(text)
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
@@ -30,6 +35,24 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, *depth_at)])
     return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+
+
+def _unterminated_string(text: str, pos: int) -> int | None:
+    """Offset of the opening quote of a string that runs into a line end (or the end of the text)."""
+    if pos < len(text) and text[pos] not in "\r\n" and not text.startswith('"', pos):
+        return None
+    start = text.rfind("\n", 0, pos) + 1
+    i, opening = start, None
+    while i < pos:  # walk the line's strings to find the one left open at `pos`
+        if text[i] == '"':
+            m = _STRING.match(text, i)
+            if m is None or m.end() > pos:
+                opening = i
+                break
+            i = m.end()
+            continue
+        i += 1
+    return opening
 
 
 def _may_be_deep(text: str) -> bool:

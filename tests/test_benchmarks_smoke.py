@@ -1,0 +1,139 @@
+"""The validate and plan benchmarks run end to end on a tiny workspace (`--scale 0.01`).
+
+The figures of a tiny run mean little; what is checked is that every measure is taken (no ERROR
+row), that the table and the JSON report say the same, and that the generated workspace and the
+bare-parse peer are what the benchmarks claim they are.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import common  # noqa: E402
+import validate_bench  # noqa: E402
+
+
+def _run(script: str, tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    out = tmp_path / f"{script}.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), "--scale", "0.01", "--repeat", "1", "--json", str(out),
+         "--data-dir", str(tmp_path / "data"), *extra],
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc, json.loads(out.read_text())
+
+
+def _check_rows(report: dict, stdout: str, measures: list[str]) -> None:
+    assert [r["measure"] for r in report["rows"]] == measures
+    for row in report["rows"]:
+        assert row["error"] is None
+        assert row["status"] in ("ok", "MISS")
+        assert len(row["ferryman_samples_s"]) == len(row["peer_samples_s"]) == 1
+        assert row["ferryman_median_s"] > 0 and row["peer_median_s"] > 0
+        assert math.isclose(row["ratio"], row["ferryman_median_s"] / row["peer_median_s"], rel_tol=1e-3)
+        # the table shows the same figures, and MISS exactly where the JSON says the target was missed
+        line = next(li for li in stdout.splitlines() if li.startswith(f"{row['measure']} vs {row['peer']}"))
+        assert line.split()[-1] == row["status"]
+        assert f"{row['ratio']:.2f}x" in line
+    assert ("all targets met" in stdout) == report["all_ok"]
+
+
+def test_validate_bench_smoke(tmp_path: Path) -> None:
+    proc, report = _run("validate_bench.py", tmp_path)
+    _check_rows(
+        report,
+        proc.stdout,
+        ["(a) validate 20 plans", "(b) validate --workspace", "(c) ferryman --version"],
+    )
+    assert report["workspace"]["plans"] == 20 and report["workspace"]["sources"] == 100
+    assert "ferryman said: ok: 20 files valid" in proc.stdout
+    assert proc.stdout.splitlines()[0] == "ferryman validate benchmark"
+
+
+def test_plan_bench_smoke(tmp_path: Path) -> None:
+    proc, report = _run("plan_bench.py", tmp_path)
+    _check_rows(
+        report,
+        proc.stdout,
+        ["(1) compile (API, in-process)", "(2) plan --format json", "(3) plan --format text"],
+    )
+    assert [r["target"] for r in report["rows"]] == [1.5, 1.5, 2.0]
+    # 100 pipe sources + 20 copy plans + 3 profiles
+    assert "123 tasks compiled" in report["rows"][0]["note"]
+
+
+def test_generated_workspace_is_deterministic_and_complete(tmp_path: Path) -> None:
+    a = common.workspace(0.01, data=tmp_path / "a")
+    b = common.workspace(0.01, data=tmp_path / "b")
+    files_a = sorted(p.relative_to(a.root) for p in a.root.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b.root) for p in b.root.rglob("*") if p.is_file())
+    assert files_a == files_b
+    for rel in files_a:
+        assert (a.root / rel).read_bytes() == (b.root / rel).read_bytes(), rel
+    assert len(a.plan_files()) == 20
+    zmap = a.zmap.read_text()
+    assert zmap.count("url = pipe:///") == 100
+    groups = zmap.split("[Server-groups]\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [g.split(" = ")[0] for g in groups] == ["grp_001", "grp_002"]
+    for script in common.SCRIPTS:
+        path = a.root / "zmap" / "scripts" / script
+        assert path.read_text().startswith("#!") and path.stat().st_mode & 0o111
+    plans = [json.loads(p.read_text()) for p in a.plan_files()]
+    assert {p["planType"] for p in plans} == {"IdCopyPlan", "QueryCopyPlan"}
+    assert all(p[side]["password"].startswith("${env:") for p in plans for side in ("source", "target"))
+
+
+def test_sizes_at_full_scale_are_design_8() -> None:
+    s = common.Sizes.at(1)
+    assert (s.plans, s.sources, s.groups, s.databases, s.assembly_blocks) == (2000, 10000, 200, 270, 470)
+
+
+def test_bare_parse_reads_every_file(tmp_path: Path) -> None:
+    ws = common.workspace(0.01, data=tmp_path)
+    ok = subprocess.run([sys.executable, "-c", validate_bench.BARE_PARSE, "ferryman.toml"], cwd=ws.root,
+                        capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    # a broken plan and a broken template each make it fail: it really parses them
+    plan = ws.plan_files()[-1]
+    plan.write_text("{")
+    bad = subprocess.run([sys.executable, "-c", validate_bench.BARE_PARSE, "ferryman.toml"], cwd=ws.root,
+                         capture_output=True, text=True, check=False)
+    assert "JSONDecodeError" in bad.stderr
+    plan.write_text("{}")
+    (ws.root / "idtrack" / "sus_scrofa_externals_template.yml").write_text("a: [")
+    bad = subprocess.run([sys.executable, "-c", validate_bench.BARE_PARSE, "ferryman.toml"], cwd=ws.root,
+                         capture_output=True, text=True, check=False)
+    assert "yaml" in bad.stderr and "ParserError" in bad.stderr
+
+
+def test_table_marks_misses() -> None:
+    rows = [
+        common.Row("fast", "peer", [1.0, 2.0, 3.0], [4.0, 4.0, 4.0], 0.7),
+        common.Row("slow", "peer", [3.0], [1.0], 1.5),
+        common.Row.failed("broken", "peer", 2.0, "boom"),
+    ]
+    assert common.table(rows) == (
+        "measure         ferryman s  peer s  ratio   target\n"
+        "--------------------------------------------------\n"
+        "fast vs peer         2.000   4.000  0.50x  <= 0.7x  ok\n"
+        "slow vs peer         3.000   1.000  3.00x  <= 1.5x  MISS\n"
+        "broken vs peer           -       -      -    <= 2x  ERROR\n"
+    )
+
+
+@pytest.mark.parametrize("argv", [["--repeat", "0"], ["--scale", "0"]])
+def test_bad_options_are_usage_errors(argv: list[str]) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / "validate_bench.py"), *argv],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "must be" in proc.stderr
