@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import threading
@@ -256,10 +257,15 @@ def test_random_graphs_finish_within_every_constraint(
 ) -> None:
     tasks, caps, max_parallel, host_limit, fail = case
     rec = Recorder({t.id: 0.001 * (1 + int(t.expected_s)) for t in tasks}, fail=fail)
-    sched = Scheduler(
-        tasks, rec, capacities=caps, max_parallel=max_parallel, per_host_limit=host_limit, reserve_after_passes=passes
-    )
-    result = sched.run()
+    result = Scheduler(
+        tasks,
+        rec,
+        capacities=caps,
+        max_parallel=max_parallel,
+        per_host_limit=host_limit,
+        reserve_after_passes=passes,
+        reserve_after_s=patience_s,
+    ).run()
 
     by_id = {t.id: t for t in tasks}
     doomed: set[str] = set()  # transitive dependants of a failure
@@ -472,7 +478,8 @@ def test_a_scheduler_runs_once() -> None:
             {"g": 0},
             "task 'a' names group 'g' whose capacity is 0: it could never start",
         ),
-        ([SchedTask("a", expected_s=-1.0)], {}, "task 'a' has negative expected_s -1.0"),
+        ([SchedTask("a", expected_s=-1.0)], {}, "task 'a' has expected_s -1.0: it must be a finite number >= 0"),
+        ([SchedTask("a", expected_s=math.nan)], {}, "task 'a' has expected_s nan: it must be a finite number >= 0"),
     ],
 )
 def test_bad_graphs_are_refused_up_front(tasks: list[SchedTask], caps: dict[str, int], message: str) -> None:
