@@ -1,9 +1,462 @@
-"""Semantic rules for the ndex dialect (DESIGN 2.x)."""
+"""Semantic rules for NDEx copy plans (DESIGN 2.3), and the small pure helpers the compiler shares.
+
+Which layer owns what (each problem is reported once):
+* The schema owns the shape: the object types, `planType`, the fields each plan type requires
+  (its if/then), the types and string forms of `queryLimit` and the two update flags. These rules
+  never report a missing field; they run on whatever data the schema let through or rejected.
+* These rules own everything whose message needs more than a JSON-Schema keyword can say: network
+  UUIDs and duplicates in `idList` (the schema leaves the items alone so a bad item gets exactly
+  one message), routes, password type and literal passwords (a schema message would quote the
+  value), `${env:…}` syntax, coercible strings, unknown fields and fields of the other plan type.
+
+Routes: a route must end in `/v2`; one trailing slash (`…/v2/`) is accepted without a warning,
+since the meaning is unambiguous, and `route_base` strips it before URLs are joined.
+A value that is a whole `${env:NAME}` reference is known only at run time: its checks are skipped.
+"""
 
 from __future__ import annotations
 
-from ..document import Document, Findings
+import difflib
+import json
+import re
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+from ..diagnostics import JsonPath
+from ..document import Document, Findings, Position, define
+from ..secrets import REFERENCE, is_reference, malformed_references
+
+ND_NOT_UUID = define(
+    "ND401",
+    "error",
+    "an idList item is not a network UUID",
+    "NDEx network ids are UUIDs such as 5bca3218-28ca-11e4-9032-90b11c72aefa",
+)
+ND_DUPLICATE_ID = define("ND402", "error", "a network id is listed twice in idList", "list each network once")
+ND_ROUTE_NOT_V2 = define(
+    "ND403",
+    "error",
+    "a route does not end in /v2",
+    "an NDEx v2 route ends in /v2, e.g. https://www.ndexbio.org/v2",
+)
+ND_ROUTE_NOT_URL = define(
+    "ND404",
+    "error",
+    "a route is not an http(s) URL",
+    "write the scheme and host, e.g. https://www.ndexbio.org/v2",
+)
+ND_COERCED_STRING = define("ND405", "warning", "a number or boolean is written as a string")
+ND_LITERAL_PASSWORD = define(
+    "ND406",
+    "warning",
+    "a password is written literally",
+    "write ${env:NAME} and set NAME in the environment of the run (--strict fails the check on it)",
+)
+ND_MALFORMED_REFERENCE = define(
+    "ND407",
+    "error",
+    "a ${env:…} reference is malformed",
+    "write ${env:NAME}: NAME is letters, digits and _, not starting with a digit",
+)
+ND_UNKNOWN_FIELD = define(
+    "ND408", "warning", "unknown field", "the original tool ignores unknown fields: fix the name or remove it"
+)
+ND_OTHER_PLAN_FIELD = define("ND409", "warning", "a field belongs to the other plan type and has no effect")
+ND_PASSWORD_TYPE = define(
+    "ND410", "error", "a password is not a string", "write a string, preferably a reference: ${env:NAME}"
+)
+ND_EMPTY_ID_LIST = define("ND411", "warning", "idList is empty", "list the UUIDs of the source networks to copy")
+ND_SAME_ACCOUNT = define(
+    "ND412",
+    "warning",
+    "source and target are the same account",
+    "copies would land next to their sources, where a query finds them next time: use another target account",
+)
+ND_READ_ONLY_WITHOUT_UPDATE = define(
+    "ND413",
+    "warning",
+    "updateReadOnlyNetwork has no effect without updateTargetNetwork",
+    "set updateTargetNetwork to true as well, or remove updateReadOnlyNetwork",
+)
+
+QUERY_PLAN = "QueryCopyPlan"
+ID_PLAN = "IdCopyPlan"
+QUERY_FIELDS = ("queryString", "queryLimit", "queryAccountName")
+ID_FIELDS = ("idList",)
+COMMON_FIELDS = ("$schema", "planType", "source", "target", "updateTargetNetwork", "updateReadOnlyNetwork")
+PLAN_FIELDS = COMMON_FIELDS[:4] + QUERY_FIELDS + ID_FIELDS + COMMON_FIELDS[4:]
+SERVER_FIELDS = ("route", "username", "password")
+BOOL_FIELDS = ("updateTargetNetwork", "updateReadOnlyNetwork")
+
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_INT_STRING = re.compile(r"[1-9][0-9]*")  # the string form the schema accepts for queryLimit
+_V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
+_KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
+# a name that a malformed reference was probably meant to carry: `$env:X`, `${ENV:X}`, `{env:X}`
+_INTENDED_NAME = re.compile(r"(?i)^\$?\{?\s*env\s*[:{(]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[})]?$")
+
+
+def is_uuid(value: str) -> bool:
+    """True for the 8-4-4-4-12 hex form NDEx uses for network ids (either case)."""
+    return UUID.fullmatch(value) is not None
+
+
+def as_bool(value: Any) -> bool | None:
+    """A flag as the original tool reads it: a boolean, or the string "true"/"false"; else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    """queryLimit as the original tool reads it: a positive integer, or its decimal string; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return int(value) if value >= 1 else None
+    if isinstance(value, str) and _INT_STRING.fullmatch(value):
+        return int(value)
+    return None
+
+
+def route_base(route: str) -> str:
+    """The route without its optional trailing slash, ready for `route + "/network/…"`."""
+    return route[:-1] if route.endswith("/v2/") else route
 
 
 def check(doc: Document, findings: Findings) -> None:
-    """Report every rule violation in `doc`."""
+    """Report every rule violation in a copy plan (the schema's findings are not repeated)."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return
+    plan_type = data.get("planType")
+    other = _other_plan_fields(plan_type)
+    _check_fields(data, other, findings)
+    for side in ("source", "target"):
+        server = data.get(side)
+        if isinstance(server, dict):
+            _check_server(side, server, findings)
+    if plan_type != QUERY_PLAN:  # in a QueryCopyPlan, idList is ignored (ND409)
+        _check_id_list(data.get("idList"), findings)
+    _check_coercions(data, other, findings)
+    _check_same_account(data, findings)
+    _check_read_only_flag(data, findings)
+    _check_references(doc, data, findings)
+
+
+def _other_plan_fields(plan_type: Any) -> tuple[str, ...]:
+    if plan_type == QUERY_PLAN:
+        return ID_FIELDS
+    if plan_type == ID_PLAN:
+        return QUERY_FIELDS
+    return ()  # planType missing or wrong: the schema says so, and every field may be meant
+
+
+def _check_fields(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
+    plan_type = data.get("planType")
+    for name in data:
+        if name in other:
+            fields = ", ".join(QUERY_FIELDS if plan_type == ID_PLAN else ID_FIELDS)
+            owner = QUERY_PLAN if plan_type == ID_PLAN else ID_PLAN
+            article = "an" if plan_type == ID_PLAN else "a"
+            findings.report(
+                ND_OTHER_PLAN_FIELD,
+                f"{name} has no effect in {article} {plan_type}",
+                (name,),
+                hint=f"{owner} fields ({fields}) are ignored here: remove it, or change planType",
+            )
+        elif name not in PLAN_FIELDS:
+            hint = None
+            if name in SERVER_FIELDS:
+                hint = f"{name} belongs inside source and target"
+            _report_unknown(name, PLAN_FIELDS, (name,), "", findings, hint)
+
+
+def _report_unknown(
+    name: str, known: tuple[str, ...], at: JsonPath, where: str, findings: Findings, hint: str | None = None
+) -> None:
+    if hint is None:
+        close = _resembles(name, known)
+        if close is not None:
+            hint = f"did you mean {json.dumps(close)}? (the original tool ignores unknown fields)"
+    findings.report(ND_UNKNOWN_FIELD, f"unknown field {_quote(name)}{where}", at, hint=hint)
+
+
+def _resembles(name: str, known: tuple[str, ...]) -> str | None:
+    """The known field `name` was probably meant to be: a close spelling, or a prefix (`user`)."""
+    lowered = {k.lower(): k for k in known if not k.startswith("$")}
+    low = name.lower()
+    match = difflib.get_close_matches(low, list(lowered), n=1, cutoff=0.75)
+    if match:
+        return lowered[match[0]]
+    prefixed = [k for k in lowered if len(low) >= 4 and (k.startswith(low) or low.startswith(k))]
+    return lowered[prefixed[0]] if len(prefixed) == 1 else None
+
+
+def _check_server(side: str, server: dict[str, Any], findings: Findings) -> None:
+    for name in server:
+        if name not in SERVER_FIELDS:
+            _report_unknown(name, SERVER_FIELDS, (side, name), f" in {side}", findings)
+    route = server.get("route")
+    if isinstance(route, str):
+        _check_route(side, route, findings)
+    if "password" in server:
+        _check_password(side, server["password"], findings)
+
+
+def _check_route(side: str, route: str, findings: Findings) -> None:
+    at: JsonPath = (side, "route")
+    if is_reference(route):
+        return
+    has_reference = REFERENCE.search(route) is not None
+    parts = _split(route)
+    if parts is not None and parts.password and not is_reference(parts.password):
+        findings.report(
+            ND_LITERAL_PASSWORD,
+            f"{side} route {_quote(_masked(route))} carries a password",
+            at,
+            hint=f"remove user:password@ from the route and set {side}.password to ${{env:NAME}}",
+        )
+    if not has_reference and (parts is None or parts.scheme not in ("http", "https") or not parts.hostname):
+        findings.report(ND_ROUTE_NOT_URL, f"{side} route {_quote(_masked(route))} is not an http(s) URL", at)
+        return
+    if route.endswith("}") or route_base(route).endswith("/v2"):
+        return  # ends in a reference: only the run can tell
+    findings.report(
+        ND_ROUTE_NOT_V2,
+        f"{side} route {_quote(_masked(route))} does not end in /v2",
+        at,
+        hint=None if has_reference or parts is None else _route_hint(parts),
+    )
+
+
+def _split(route: str) -> SplitResult | None:
+    try:
+        return urlsplit(route)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return None
+
+
+def _masked(route: str) -> str:
+    """The route as printed: a password inside it (`user:pw@host`) becomes `***`."""
+    parts = _split(route)
+    if parts is None or parts.password is None:
+        return route
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def _route_hint(parts: SplitResult) -> str | None:
+    parts = parts._replace(netloc=urlsplit(_masked(parts.geturl())).netloc, query="", fragment="")
+    path = parts.path.rstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    if last.lower() in _V1_SEGMENTS:
+        fixed = parts._replace(path=path[: len(path) - len(last)] + "v2").geturl()
+        return f"/{last} is an NDEx v1 route and the v1 API is not supported: use the v2 route, e.g. {fixed}"
+    if not path:
+        return f"add the API path: {parts._replace(path='/v2').geturl()}"
+    return None  # the code's default hint
+
+
+def _check_password(side: str, password: Any, findings: Findings) -> None:
+    at: JsonPath = (side, "password")
+    if not isinstance(password, str):
+        # the type is named, never the value: it may be a secret all the same
+        findings.report(ND_PASSWORD_TYPE, f"{side} password is {_json_type(password)}, not a string", at)
+        return
+    if not password or malformed_references(password):
+        return  # no secret at all (anonymous), or ND407 reports it
+    if REFERENCE.sub("", password):
+        var = f"NDEX_{side.upper()}_PASSWORD"
+        findings.report(
+            ND_LITERAL_PASSWORD,
+            f"{side} password is written literally in the plan",
+            at,
+            hint=f'write "${{env:{var}}}" and set {var} in the environment of the run (--strict fails the check on it)',
+        )
+
+
+def _check_id_list(ids: Any, findings: Findings) -> None:
+    if not isinstance(ids, list):
+        return  # the schema reports a missing or non-array idList
+    if not ids:
+        findings.report(ND_EMPTY_ID_LIST, "idList is empty: this plan copies nothing", ("idList",))
+        return
+    first_at: dict[str, int] = {}
+    for i, item in enumerate(ids):
+        at: JsonPath = ("idList", i)
+        if not isinstance(item, str):
+            findings.report(ND_NOT_UUID, f"{_short(item)} is not a network UUID: ids are strings", at)
+            continue
+        if not is_reference(item) and not is_uuid(item):
+            findings.report(ND_NOT_UUID, f"{_quote(item)} is not a network UUID", at)
+            continue
+        key = item.lower()  # UUIDs compare case-insensitively
+        if key in first_at:
+            j = first_at[key]
+            findings.report(ND_DUPLICATE_ID, f"network id {_quote(item)} is already listed at idList[{j}]", at)
+        else:
+            first_at[key] = i
+
+
+def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
+    limit = data.get("queryLimit")
+    if isinstance(limit, str) and "queryLimit" not in other and _INT_STRING.fullmatch(limit):
+        findings.report(
+            ND_COERCED_STRING,
+            f"queryLimit is the string {_quote(limit)}: write the number {limit}",
+            ("queryLimit",),
+        )
+    for name in BOOL_FIELDS:
+        value = data.get(name)
+        if isinstance(value, str) and value in ("true", "false"):
+            findings.report(
+                ND_COERCED_STRING, f"{name} is the string {_quote(value)}: write the boolean {value}", (name,)
+            )
+
+
+def _check_read_only_flag(data: dict[str, Any], findings: Findings) -> None:
+    if as_bool(data.get("updateReadOnlyNetwork")) is not True:
+        return
+    if "updateTargetNetwork" in data and as_bool(data["updateTargetNetwork"]) is not False:
+        return  # true, or a value the schema rejects
+    default = "" if "updateTargetNetwork" in data else " (its default)"
+    findings.report(
+        ND_READ_ONLY_WITHOUT_UPDATE,
+        f"updateReadOnlyNetwork is true but updateTargetNetwork is false{default}: no copy is ever updated",
+        ("updateReadOnlyNetwork",),
+    )
+
+
+def _check_same_account(data: dict[str, Any], findings: Findings) -> None:
+    source, target = data.get("source"), data.get("target")
+    if not (isinstance(source, dict) and isinstance(target, dict)):
+        return
+    if source.get("username") != target.get("username"):
+        return  # the common case, without parsing URLs
+    accounts = []
+    for server in (source, target):
+        route, user = server.get("route"), server.get("username")
+        if not (isinstance(route, str) and isinstance(user, str) and user):
+            return
+        parts = _split(route_base(route))
+        if parts is None:
+            return
+        # scheme and host are case-insensitive; the path and the user name are not
+        accounts.append((parts.scheme.lower(), parts.netloc.lower(), parts.path, user))
+    if accounts[0] == accounts[1]:
+        user, route = target["username"], target["route"]
+        findings.report(
+            ND_SAME_ACCOUNT,
+            f"source and target are both {_quote(user)} on {_masked(route)}",
+            ("target", "username"),
+        )
+
+
+def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -> None:
+    for path, value in _strings(data):
+        bad = malformed_references(value)
+        if not bad:
+            continue
+        if _is_password(path):
+            # quoting any part of a password, or pointing inside it, could give the secret away
+            findings.report(
+                ND_MALFORMED_REFERENCE,
+                f"{path[0]} password holds a malformed ${{env:…}} reference (not quoted: it may be secret)",
+                path,
+            )
+            continue
+        for offset, fragment in bad:
+            where = _string_position(doc, path, offset)
+            findings.report(
+                ND_MALFORMED_REFERENCE,
+                f"{_quote(fragment)} is not a well-formed ${{env:NAME}} reference",
+                where if where is not None else path,
+                json_path=path,
+                hint=_reference_hint(fragment),
+            )
+
+
+def _strings(root: Any) -> list[tuple[JsonPath, str]]:
+    """Every string value under `root` with its path, in document order."""
+    out: list[tuple[JsonPath, str]] = []
+    stack: list[tuple[JsonPath, Any]] = [((), root)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            out.append((path, value))
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
+    return out
+
+
+def _is_password(path: JsonPath) -> bool:
+    return len(path) == 2 and path[0] in ("source", "target") and path[1] == "password"
+
+
+def _reference_hint(fragment: str) -> str | None:
+    m = _INTENDED_NAME.match(fragment)
+    if m:
+        return f"write ${{env:{m.group(1)}}}"
+    if fragment == "${env:}":
+        return "name the variable: ${env:NAME}"
+    if re.match(r"\$\{env:[0-9]", fragment):
+        return "a variable name cannot start with a digit"
+    if fragment.startswith("${") and not fragment.endswith("}"):
+        return "close the reference with }: ${env:NAME}"
+    if ":-" in fragment:
+        return "defaults are not supported: set the variable, and write ${env:NAME}"
+    return None  # the code's default hint
+
+
+def _string_position(doc: Document, path: JsonPath, offset: int) -> Position | None:
+    """The line and column of character `offset` of the JSON string at `path`, when it can be found.
+
+    `locate` gives the member's key; the value follows it. Escapes count as one character.
+    """
+    line, col = doc.locate(path)
+    text = doc.text
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return None
+    i = start + col - 1
+    if path and isinstance(path[-1], str):
+        m = _KEY_COLON.match(text, i)
+        if m is None:
+            return None
+        i = m.end()
+    if i >= len(text) or text[i] != '"':
+        return None
+    j, k = i + 1, 0
+    while k < offset and j < len(text) and text[j] != '"':
+        j += (6 if text[j + 1 : j + 2] == "u" else 2) if text[j] == "\\" else 1
+        k += 1
+    return Position(line, j - start + 1)
+
+
+def _quote(value: str, limit: int = 60) -> str:
+    s = json.dumps(value, ensure_ascii=False)
+    return s if len(s) <= limit else s[: limit - 2] + '…"'
+
+
+def _short(value: Any) -> str:
+    return _quote(value) if isinstance(value, str) else json.dumps(value)[:40]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
