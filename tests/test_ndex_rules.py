@@ -134,9 +134,9 @@ def test_unterminated_string_is_reported_at_its_line_and_column(tmp_path: Path) 
         encoding="utf-8",
     )
     proc = validate("plan.json", cwd=tmp_path)
-    # line 4 is where the string runs off the end of the line without its closing quote
+    # reported at the opening quote of the string that runs off the end of line 4
     assert proc.stderr.splitlines() == [
-        "plan.json:4:40: error[IO103]: invalid control character at",
+        "plan.json:4:14: error[IO103]: string is missing its closing quote",
         "1 error, 0 warnings in 1 file",
     ]
     assert proc.returncode == 1
