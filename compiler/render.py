@@ -30,7 +30,7 @@ def _env() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["collapse"] = collapse
-    env.filters["dot_id"] = lambda s: '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    env.filters["dot_id"] = lambda s: '"' + str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     env.filters["mmd_id"] = lambda s: "t_" + "".join(c if c.isalnum() else "_" for c in str(s)) + f"_{_h(s)}"
     env.filters["mmd_text"] = lambda s: '"' + str(s).replace('"', "#quot;") + '"'
     return env
