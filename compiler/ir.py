@@ -187,12 +187,13 @@ def _password(value: Any, plan_rel: str, pointer: str) -> str:
 
 def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
     from .rules import zmap
+    from .secrets import mask_url_userinfo
 
     base = os.path.dirname(path)
     sources = tuple(
         Source(
             s.name,
-            s.url,
+            mask_url_userinfo(s.url),
             s.pipe,
             s.script,
             s.featuresets,

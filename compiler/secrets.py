@@ -95,3 +95,15 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         return text
     pattern = re.compile("|".join(re.escape(v) for v in values))
     return pattern.sub("***", text)
+
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@")
+
+
+def mask_url_userinfo(url: str) -> str:
+    """`pipe://user:pass@host/x` -> `pipe://user:***@host/x`: a URL's password never reaches a plan."""
+    m = _USERINFO.match(url)
+    if not m or ":" not in m.group(2):
+        return url
+    user = m.group(2).split(":", 1)[0]
+    return f"{m.group(1)}{user}:***@{url[m.end():]}"

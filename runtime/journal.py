@@ -18,8 +18,8 @@ TERMINAL = ("succeeded", "failed", "skipped", "cancelled")
 
 
 def new_run_id() -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{secrets.token_hex(2)}"
+    now = dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{secrets.token_hex(2)}"
 
 
 class Journal:
@@ -121,8 +121,9 @@ def runs(state_dir: str) -> list[RunSummary]:
     folder = os.path.join(state_dir, "runs")
     if not os.path.isdir(folder):
         return []
-    return [summarize(os.path.join(folder, d)) for d in sorted(os.listdir(folder))
-            if os.path.isfile(os.path.join(folder, d, "journal.jsonl"))]
+    found = [summarize(os.path.join(folder, d)) for d in os.listdir(folder)
+             if os.path.isfile(os.path.join(folder, d, "journal.jsonl"))]
+    return sorted(found, key=lambda r: (r.started or 0.0, r.run_id))
 
 
 def succeeded_for(state_dir: str, digest: str) -> dict[str, TaskRecord]:

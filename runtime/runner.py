@@ -139,7 +139,14 @@ def _execute_locked(
         except Exception as exc:  # an executor bug must fail its task, not the run
             return TaskOutcome(False, f"internal error: {type(exc).__name__}: {exc}")
 
+    interrupted = threading.Event()
+
     def on_event(ev: SchedEvent) -> None:
+        if interrupted.is_set() and ev.kind in (EventKind.FAILED, EventKind.SKIPPED):
+            # stopped by a signal, not by a fault of its own: it did not run to the end
+            journal.write("task", task=ev.task_id, status="cancelled", error="interrupted")
+            progress.event(dataclasses.replace(ev, kind=EventKind.NOT_RUN, message="interrupted"))
+            return
         task = by_id.get(ev.task_id)
         output = task.action.get("output") if task is not None else None
         if ev.kind is EventKind.STARTED:
@@ -167,7 +174,6 @@ def _execute_locked(
         fail_fast=opts.fail_fast,
         on_event=on_event,
     )
-    interrupted = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         interrupted.set()

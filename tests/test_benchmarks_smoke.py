@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ import common  # noqa: E402
 import validate_bench  # noqa: E402
 
 
-def _run(script: str, tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+def _run(script: str, tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     out = tmp_path / f"{script}.json"
     proc = subprocess.run(
         [sys.executable, str(BENCH / script), "--scale", "0.01", "--repeat", "1", "--json", str(out),
@@ -33,7 +34,7 @@ def _run(script: str, tmp_path: Path, *extra: str) -> tuple[subprocess.Completed
     return proc, json.loads(out.read_text())
 
 
-def _check_rows(report: dict, stdout: str, measures: list[str]) -> None:
+def _check_rows(report: dict[str, Any], stdout: str, measures: list[str]) -> None:
     assert [r["measure"] for r in report["rows"]] == measures
     for row in report["rows"]:
         assert row["error"] is None

@@ -129,7 +129,7 @@ def test_after_naming_unknown_task(ws: Path) -> None:
     proc = cli("plan", cwd=ws)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[0] == (
-        "ferryman.toml:28:1: error[PL702]: [[after]] names unknown task 'profile:lenient' (at $.after[0].needs[0])"
+        "ferryman.toml:28:10: error[PL702]: [[after]] names unknown task 'profile:lenient' (at $.after[0].needs[0])"
     )
 
 

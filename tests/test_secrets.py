@@ -104,3 +104,11 @@ def test_redact_hides_the_longer_of_overlapping_secrets_whole() -> None:
 def test_redact_ignores_empty_values_and_treats_values_literally() -> None:
     assert redact("a.b a*b", ["", "a.b"]) == "*** a*b"
     assert redact("nothing to hide", []) == "nothing to hide"
+
+
+def test_url_userinfo_is_masked() -> None:
+    from ferryman.compiler.secrets import mask_url_userinfo
+
+    assert mask_url_userinfo("pipe://bob:s3cret@host:99/x.pl?a=1") == "pipe://bob:***@host:99/x.pl?a=1"
+    assert mask_url_userinfo("pipe:///x.pl?user=a@b") == "pipe:///x.pl?user=a@b"
+    assert mask_url_userinfo("pipe://bob@host/x") == "pipe://bob@host/x"

@@ -30,11 +30,29 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         msg = _AT.sub("", msg).strip()
         msg = msg[0].lower() + msg[1:] if msg else "malformed TOML"
         return LoadResult(None, [file_diagnostic(display, IO_TOML_SYNTAX, msg, line, col)])
-    return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+    table: dict[JsonPath, tuple[int, int]] | None = None
+
+    def locator(path: JsonPath) -> tuple[int, int]:
+        nonlocal table
+        if table is None:
+            table = positions(text)
+        return nearest(table, path)
+
+    return LoadResult(Document(display, kind, data, text, locator, fs_path), [])
 
 
 def _split_dotted(key: str) -> list[str]:
     return [k.strip().strip("\"'") for k in key.split(".")]
+
+
+def _in_arrays(parts: tuple[str, ...], counts: dict[JsonPath, int]) -> JsonPath:
+    """`[profiles.allow]` after the second `[[profiles]]` is `("profiles", 1, "allow")`."""
+    out: list[str | int] = []
+    for i, p in enumerate(parts):
+        out.append(p)
+        if i < len(parts) - 1 and tuple(out) in counts:
+            out.append(counts[tuple(out)] - 1)
+    return tuple(out)
 
 
 def positions(text: str) -> dict[JsonPath, tuple[int, int]]:
@@ -47,7 +65,7 @@ def positions(text: str) -> dict[JsonPath, tuple[int, int]]:
             continue
         h = _HEADER.match(raw)
         if h and "=" not in raw.split("]")[0]:
-            parts = tuple(_split_dotted(h.group(2)))
+            parts = _in_arrays(tuple(_split_dotted(h.group(2))), counts)
             if h.group(1) == "[[":
                 n = counts.get(parts, 0)
                 counts[parts] = n + 1
@@ -63,7 +81,11 @@ def positions(text: str) -> dict[JsonPath, tuple[int, int]]:
         key_path = (*table, *_split_dotted(k.group(1)))
         out.setdefault(key_path, (lineno, k.start(1) + 1))
         rest = raw[k.end() :]
-        if rest.lstrip().startswith("{"):
+        if rest.lstrip().startswith("["):
+            # a one-line array: record where each item starts
+            for i, m in enumerate(re.finditer(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s,\[\]]+', rest.split("#")[0])):
+                out.setdefault((*key_path, i), (lineno, k.end() + m.start() + 1))
+        elif rest.lstrip().startswith("{"):
             # an inline table: record its own keys on the same line
             for m in re.finditer(r'([A-Za-z0-9_-]+|"[^"]*")\s*=', rest):
                 sub = (*key_path, m.group(1).strip('"'))
@@ -72,7 +94,11 @@ def positions(text: str) -> dict[JsonPath, tuple[int, int]]:
 
 
 def locate(text: str, path: JsonPath) -> tuple[int, int]:
-    table = positions(text)
+    return nearest(positions(text), path)
+
+
+def nearest(table: dict[JsonPath, tuple[int, int]], path: JsonPath) -> tuple[int, int]:
+    """The position of `path`, or of its closest recorded ancestor."""
     for n in range(len(path), 0, -1):
         if path[:n] in table:
             return table[path[:n]]

@@ -46,7 +46,7 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
     elif _may_be_deep(text) and _depth(data) > MAX_DEPTH:
         msg = f"YAML nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg)])
-    return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+    return LoadResult(Document(display, kind, data, text, _Locator(text), fs_path), [])
 
 
 def _may_be_deep(text: str) -> bool:
@@ -99,9 +99,27 @@ def _expansion_problem(data: Any) -> str | None:
     return None
 
 
+class _Locator:
+    """Composes the node tree (with positions) once, on the first diagnostic, and walks it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.root: Any = None
+        self.composed = False
+
+    def __call__(self, path: JsonPath) -> tuple[int, int]:
+        if not self.composed:
+            self.root = yaml.compose(self.text, Loader=_Loader)
+            self.composed = True
+        return walk(self.root, path)
+
+
 def locate(text: str, path: JsonPath) -> tuple[int, int]:
-    """Compose the node tree (positions included) and walk it to `path`."""
-    node: Any = yaml.compose(text, Loader=_Loader)
+    """Line and column of the value at `path` (of the key, for a mapping member)."""
+    return walk(yaml.compose(text, Loader=_Loader), path)
+
+
+def walk(node: Any, path: JsonPath) -> tuple[int, int]:
     line, col = 1, 1
     if node is not None:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1

@@ -1,9 +1,517 @@
-"""Semantic rules for the zmap dialect (DESIGN 2.x)."""
+"""Semantic rules for ZMap configs (DESIGN 2.2), and the readers the compiler uses on the
+normalized form `{stanza: {key: value}}` that `loaders.gkeyfile` produces.
+
+Decisions:
+* the sources are the names in `[ZMap] sources`, in that order (the column display order). A
+  stanza with a `url` that is not listed is reported and otherwise ignored, as ZMap ignores it.
+* styles: a source names the styles in its `styles` list, and one per featureset — the style
+  `[featureset-style]` maps it to, else the style of the featureset's own name (ZMap's rule).
+  Names compare as ZMap compares them, ASCII case-insensitively. acedb sources serve their own.
+* a problem shared by many sources (one missing script, one missing style) is reported once, at
+  its first use, with the number of other uses.
+"""
 
 from __future__ import annotations
 
-from ..document import Document, Findings
+import dataclasses
+import difflib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..diagnostics import JsonPath
+from ..document import Document, Findings, define
+from ..loaders import gkeyfile
+from ..pipeurl import PipeUrl, PipeUrlError, escapes_script_dir, parse_pipe_url, resolve_script
+
+ZM_NO_STANZA = define(
+    "ZM301", "error", "a name in [ZMap] sources has no stanza", "add a [name] stanza with a url, or take the name out"
+)
+ZM_NOT_LISTED = define(
+    "ZM302",
+    "warning",
+    "a source stanza is not listed in [ZMap] sources",
+    "add its name to [ZMap] sources, or delete the stanza: ZMap and ferryman ignore it",
+)
+ZM_GROUP_MEMBER = define(
+    "ZM303", "error", "a [Server-groups] member is not a defined source", "members are names from [ZMap] sources"
+)
+ZM_GROUP_ACEDB = define(
+    "ZM304",
+    "error",
+    "an acedb:// source is in a server group",
+    "an acedb source keeps its connection open and would hold the group forever; take it out of the group",
+)
+ZM_SEQUENCE_TWICE = define(
+    "ZM305",
+    "error",
+    "more than one source has sequence = true",
+    "one source provides the DNA sequence: keep sequence = true on one of them",
+)
+ZM_UNKNOWN_ZMAP_KEY = define("ZM306", "warning", "unknown key in [ZMap]", "ZMap ignores keys it does not know")
+ZM_UNKNOWN_SOURCE_KEY = define(
+    "ZM307", "warning", "unknown key in a source stanza", "ZMap ignores keys it does not know"
+)
+ZM_NO_URL = define(
+    "ZM308", "error", "a source has no url", "add url = pipe:///script?args (or file://, http(s)://, acedb://)"
+)
+ZM_LISTED_TWICE = define("ZM309", "warning", "a name is listed twice", "delete the second mention")
+ZM_PIPE_ESCAPES = define(
+    "ZM310",
+    "error",
+    "a pipe:// script path leads outside script-dir",
+    "keep scripts inside script-dir, or give an absolute path: pipe:////abs/path/script",
+)
+ZM_PIPE_SHORT = define(
+    "ZM311",
+    "warning",
+    "pipe:// short form: a script name where the host goes",
+    "write pipe:///script?args (three slashes)",
+)
+ZM_PIPE_SEED_ABSOLUTE = define(
+    "ZM312",
+    "warning",
+    "a pipe:/// path with folders is relative to script-dir, not absolute",
+    "write pipe:////path for the absolute path, or pipe:///./path for the relative one",
+)
+ZM_SCRIPT_MISSING = define("ZM313", "error", "a pipe:// script does not exist")
+ZM_SCRIPT_NOT_EXECUTABLE = define("ZM314", "error", "a pipe:// script is not executable", "chmod +x it")
+ZM_SCRIPT_NO_SHEBANG = define(
+    "ZM315",
+    "error",
+    "a pipe:// script does not start with #!",
+    "scripts run without a shell: begin with a line such as #!/usr/bin/env python3",
+)
+ZM_NO_STYLESFILE = define(
+    "ZM316",
+    "error",
+    "no stylesfile and no acedb:// source",
+    "set stylesfile in [ZMap] to a file of [style] groups; only acedb serves styles itself",
+)
+ZM_STYLESFILE_MISSING = define("ZM317", "error", "the stylesfile does not exist")
+ZM_STYLE_MISSING = define(
+    "ZM318",
+    "error",
+    "a style is not defined in the stylesfile",
+    "add a [style] group to the stylesfile, or map the featureset in [featureset-style]",
+)
+ZM_SCRIPT_DIR = define("ZM319", "error", "script-dir is not a folder")
+ZM_STYLESFILE_BROKEN = define(
+    "ZM320", "error", "the stylesfile cannot be read", "check it on its own: ferryman validate --kind styles FILE"
+)
+ZM_PIPE_NO_SCRIPT = define("ZM321", "error", "a pipe:// URL names no script", "write pipe:///script?args")
+
+ZMAP = gkeyfile.ZMAP_STANZA
+SERVER_GROUPS = gkeyfile.SERVER_GROUPS_STANZA
+
+# The [ZMap] keys ZMap reads (its config loader and documentation), and the DESIGN 2.2 ones.
+KNOWN_ZMAP_KEYS = frozenset(
+    {
+        "sources", "script-dir", "data-dir", "stylesfile", "csver", "columns", "navigatorsets", "seq-data",
+        "default-sequence", "sequence", "start", "end", "show-mainwindow", "abbrev-window-title",
+        "exit-timeout", "sleep", "help-url", "session-colour", "dataset", "csname", "chr",
+        "default-printer", "sequence-server", "pfetch", "pfetch-mode", "cookie-jar", "proxy", "port",
+        "locale", "legacy-styles", "stylename-from-methodname", "xremote-debug", "curl-debug",
+        "ipresolve", "cainfo", "thread-fail-silent", "edit-styles", "shrinkable",
+        "highlight-filtered-columns", "enable-annotation", "max-features",
+    }
+)  # fmt: skip
+KNOWN_SOURCE_KEYS = frozenset(
+    {
+        "url", "featuresets", "styles", "delayed", "sequence", "navigator_sets", "navigatorsets",
+        "timeout", "stylesfile", "group", "version", "biotypes", "request-styles", "format",
+        "provide-mapping",
+    }
+)  # fmt: skip
+
+
+# -- readers of the normalized form (also used by the compiler and the workspace rules) ----------
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def source_names(data: Any) -> list[str]:
+    """The names in `[ZMap] sources`, in order (the column display order), each once."""
+    return list(dict.fromkeys(_strings(_dict(_dict(data).get(ZMAP)).get("sources"))))
+
+
+def stanza(data: Any, name: str) -> dict[str, Any] | None:
+    """The source stanza called `name`, or None (ZMap's own stanzas are never sources)."""
+    if name in gkeyfile.NON_SOURCE_STANZAS:
+        return None
+    value = _dict(data).get(name)
+    return value if isinstance(value, dict) else None
+
+
+def scheme(url: Any) -> str:
+    """`pipe`, `file`, `acedb`, `http`, `https` (lower-case), or "" when there is none."""
+    if not isinstance(url, str) or "://" not in url:
+        return ""
+    return url.split("://", 1)[0].lower()
+
+
+def server_groups(data: Any) -> dict[str, list[str]]:
+    """`[Server-groups]`: group name -> its members (each once), in file order."""
+    groups = _dict(_dict(data).get(SERVER_GROUPS))
+    return {name: list(dict.fromkeys(_strings(members))) for name, members in groups.items()}
+
+
+def config_dir(doc: Document) -> str:
+    """The folder of the config file: relative paths in it resolve against this."""
+    return os.path.dirname(doc.fs_path or os.path.abspath(doc.path))
+
+
+def script_dir(data: Any, base: str) -> str:
+    """`[ZMap] script-dir` made absolute against `base` (the config's folder); default `base`."""
+    value = _dict(_dict(data).get(ZMAP)).get("script-dir")
+    if isinstance(value, str) and value:
+        return os.path.abspath(os.path.join(base, value))
+    return os.path.abspath(base)
+
+
+def stylesfile(data: Any, source: str | None = None) -> tuple[str, JsonPath] | None:
+    """The stylesfile that applies to `source` (its own, else [ZMap]'s) and where it is named."""
+    if source is not None:
+        own = _dict(stanza(data, source)).get("stylesfile")
+        if isinstance(own, str) and own:
+            return own, (source, "stylesfile")
+    shared = _dict(_dict(data).get(ZMAP)).get("stylesfile")
+    if isinstance(shared, str) and shared:
+        return shared, (ZMAP, "stylesfile")
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ZMapSource:
+    """One source of a ZMap config as the compiler sees it."""
+
+    name: str
+    url: str
+    scheme: str
+    pipe: PipeUrl | None  # for pipe:// sources
+    script: str | None  # the pipe script's absolute path
+    featuresets: tuple[str, ...]
+    delayed: bool
+    sequence: bool
+    timeout: int | None
+
+
+def read_sources(data: Any, base: str) -> list[ZMapSource]:
+    """The listed sources that have a stanza and a url, in display order (`base`: config folder)."""
+    scripts = script_dir(data, base)
+    out: list[ZMapSource] = []
+    for name in source_names(data):
+        st = stanza(data, name)
+        url = st.get("url") if st is not None else None
+        if st is None or not isinstance(url, str):
+            continue
+        pipe: PipeUrl | None = None
+        script: str | None = None
+        if scheme(url) == "pipe":
+            try:
+                pipe = parse_pipe_url(url)
+                script = resolve_script(pipe, scripts)
+            except PipeUrlError:
+                pass
+        timeout = st.get("timeout")
+        out.append(
+            ZMapSource(
+                name=name,
+                url=url,
+                scheme=scheme(url),
+                pipe=pipe,
+                script=script,
+                featuresets=tuple(_strings(st.get("featuresets"))),
+                delayed=st.get("delayed") is True,
+                sequence=st.get("sequence") is True,
+                timeout=timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
+            )
+        )
+    return out
+
+
+# -- the rules -------------------------------------------------------------------------------
 
 
 def check(doc: Document, findings: Findings) -> None:
-    """Report every rule violation in `doc`."""
+    """Report every rule violation of a ZMap config (the schema has already been checked)."""
+    data = _dict(doc.data)
+    base = config_dir(doc)
+    listed = _check_sources_list(data, findings)
+    _check_keys(data, listed, findings)
+    _check_sequence(data, listed, findings)
+    _check_server_groups(data, set(listed), findings)
+    _check_pipes(data, listed, base, findings)
+    _check_styles(data, listed, base, findings)
+
+
+def _check_sources_list(data: dict[str, Any], findings: Findings) -> list[str]:
+    """Report names without a stanza, repeats and unlisted stanzas; return the usable sources."""
+    raw = _dict(data.get(ZMAP)).get("sources")
+    names = raw if isinstance(raw, list) else []
+    seen: set[str] = set()
+    usable: list[str] = []
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            continue
+        at: JsonPath = (ZMAP, "sources", i)
+        if name in seen:
+            findings.report(ZM_LISTED_TWICE, f"source {name} is listed twice in [ZMap] sources", at)
+            continue
+        seen.add(name)
+        st = stanza(data, name)
+        if st is None:
+            findings.report(ZM_NO_STANZA, f"source {name} has no [{name}] stanza", at)
+        elif "url" not in st:
+            findings.report(ZM_NO_URL, f"source [{name}] has no url", (name,))
+        else:
+            usable.append(name)
+    for name, st in data.items():
+        if name not in seen and stanza(data, name) is not None and "url" in st:
+            findings.report(ZM_NOT_LISTED, f"stanza [{name}] has a url but is not listed in [ZMap] sources", (name,))
+    return usable
+
+
+def _suggest(key: str, known: frozenset[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _check_keys(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
+    for key in _dict(data.get(ZMAP)):
+        if key not in KNOWN_ZMAP_KEYS:
+            msg = f"unknown key {key} in [ZMap]{_suggest(key, KNOWN_ZMAP_KEYS)}"
+            findings.report(ZM_UNKNOWN_ZMAP_KEY, msg, (ZMAP, key))
+    for name in listed:
+        for key in _dict(data.get(name)):
+            if key not in KNOWN_SOURCE_KEYS:
+                msg = f"unknown key {key} in source [{name}]{_suggest(key, KNOWN_SOURCE_KEYS)}"
+                findings.report(ZM_UNKNOWN_SOURCE_KEY, msg, (name, key))
+
+
+def _check_sequence(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
+    providers = [name for name in listed if _dict(data.get(name)).get("sequence") is True]
+    if len(providers) > 1:
+        names = ", ".join(providers[:-1]) + " and " + providers[-1]
+        msg = f"sources {names} all have sequence = true; at most one source may provide the sequence"
+        if len(providers) == 2:
+            msg = f"sources {names} both have sequence = true; at most one source may provide the sequence"
+        findings.report(ZM_SEQUENCE_TWICE, msg, (providers[1], "sequence"))
+
+
+def _check_server_groups(data: dict[str, Any], listed: set[str], findings: Findings) -> None:
+    for group, members in _dict(data.get(SERVER_GROUPS)).items():
+        if not isinstance(members, list):
+            continue
+        seen: set[str] = set()
+        for i, member in enumerate(members):
+            if not isinstance(member, str):
+                continue
+            at: JsonPath = (SERVER_GROUPS, group, i)
+            if member in seen:
+                findings.report(ZM_LISTED_TWICE, f"server group {group} lists {member} twice", at)
+                continue
+            seen.add(member)
+            st = stanza(data, member)
+            if st is None:
+                findings.report(ZM_GROUP_MEMBER, f"server group {group} names {member}, which has no stanza", at)
+            elif member not in listed:
+                msg = f"server group {group} names {member}, which is not a source in [ZMap] sources"
+                findings.report(ZM_GROUP_MEMBER, msg, at)
+            elif scheme(st.get("url")) == "acedb":
+                findings.report(ZM_GROUP_ACEDB, f"server group {group} includes {member}, an acedb:// source", at)
+
+
+def _shown(path: str, base: str) -> str:
+    """A path as messages show it: relative to the config's folder when inside it."""
+    rel = os.path.relpath(path, base)
+    return path if rel.startswith(os.pardir) else rel
+
+
+def _shown_dir(path: str, base: str) -> str:
+    shown = _shown(path, base)
+    return "(the config's folder)" if shown == os.curdir else shown
+
+
+@dataclasses.dataclass
+class _ScriptUse:
+    first: str  # the source that reports it
+    others: int = 0
+
+
+def _check_pipes(data: dict[str, Any], listed: list[str], base: str, findings: Findings) -> None:
+    scripts = script_dir(data, base)
+    scripts_ok = os.path.isdir(scripts)
+    sd_value = _dict(data.get(ZMAP)).get("script-dir")
+    if not scripts_ok:
+        what = "does not exist" if not os.path.exists(scripts) else "is not a folder"
+        findings.report(ZM_SCRIPT_DIR, f"script-dir {sd_value} {what}", (ZMAP, "script-dir"))
+    uses: dict[str, _ScriptUse] = {}
+    resolved: dict[str, str | None] = {}  # path as written -> script path, None when it leads outside
+    for name in listed:
+        url = _dict(data.get(name)).get("url")
+        if not isinstance(url, str) or scheme(url) != "pipe":
+            continue
+        at: JsonPath = (name, "url")
+        try:
+            pipe = parse_pipe_url(url)
+        except PipeUrlError as exc:
+            findings.report(ZM_PIPE_NO_SCRIPT, str(exc), at)
+            continue
+        if pipe.short_form:
+            msg = f"pipe://{pipe.path} puts the script where the host goes; read as the relative path {pipe.path}"
+            findings.report(ZM_PIPE_SHORT, msg, at, hint=f"write pipe:///{pipe.path}?… (three slashes)")
+        if pipe.seed_reads_absolute:
+            sd = _shown_dir(scripts, base)
+            msg = (
+                f"pipe:///{pipe.path} is the relative path {pipe.path} in script-dir {sd}, "
+                f"not the absolute path {pipe.seed_reading}"
+            )
+            hint = (
+                f"write pipe:///{pipe.seed_reading} for the absolute path, "
+                f"or pipe:///./{pipe.path} for the relative one"
+            )
+            findings.report(ZM_PIPE_SEED_ABSOLUTE, msg, at, hint=hint)
+        if not pipe.is_absolute and not scripts_ok:
+            continue
+        path = resolved.get(pipe.path, "")
+        if path == "":
+            escapes = escapes_script_dir(pipe, scripts)
+            path = resolved[pipe.path] = None if escapes else resolve_script(pipe, scripts)
+        if path is None:
+            msg = f"script path {pipe.path} leads outside script-dir {_shown_dir(scripts, base)}"
+            findings.report(ZM_PIPE_ESCAPES, msg, at)
+            continue
+        if path in uses:
+            uses[path].others += 1
+        else:
+            uses[path] = _ScriptUse(name)
+    for path, use in uses.items():
+        _check_script(path, use, base, findings)
+
+
+def _check_script(path: str, use: _ScriptUse, base: str, findings: Findings) -> None:
+    shown = _shown(path, base)
+    also = f" (also used by {use.others} other source{'s' if use.others != 1 else ''})" if use.others else ""
+    at: JsonPath = (use.first, "url")
+    if not os.path.isfile(path):
+        what = "is a folder, not a script" if os.path.isdir(path) else "does not exist"
+        findings.report(ZM_SCRIPT_MISSING, f"script {shown} {what}{also}", at)
+        return
+    if not os.access(path, os.X_OK):
+        findings.report(
+            ZM_SCRIPT_NOT_EXECUTABLE, f"script {shown} is not executable{also}", at, hint=f"chmod +x {shown}"
+        )
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+    except OSError as exc:
+        findings.report(ZM_SCRIPT_MISSING, f"script {shown} cannot be read: {exc.strerror or exc}{also}", at)
+        return
+    if head != b"#!":
+        findings.report(ZM_SCRIPT_NO_SHEBANG, f"script {shown} does not start with #!{also}", at)
+
+
+@dataclasses.dataclass
+class _Styles:
+    names: set[str] | None  # lower-cased style names; None when the file is unusable
+
+
+@dataclasses.dataclass
+class _StyleUse:
+    at: JsonPath
+    message: str
+    others: int = 0
+
+
+def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings) -> _Styles:
+    if not os.path.isfile(path):
+        findings.report(ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist", at)
+        return _Styles(None)
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        findings.report(ZM_STYLESFILE_BROKEN, f"stylesfile {shown} cannot be read: {reason}", at)
+        return _Styles(None)
+    kf = gkeyfile.parse(text)
+    errors = [p for p in kf.problems if p.code.severity.value == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        msg = f"stylesfile {shown} cannot be read: line {first.line}: {first.message}{more}"
+        findings.report(ZM_STYLESFILE_BROKEN, msg, at)
+        return _Styles(None)
+    return _Styles({name.lower() for name in kf.groups})
+
+
+def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: Findings) -> None:
+    sources = {name: _dict(data.get(name)) for name in listed}
+    has_acedb = any(scheme(st.get("url")) == "acedb" for st in sources.values())
+    shared = stylesfile(data)
+    if not has_acedb and shared is None:
+        without = [n for n in listed if stylesfile(data, n) is None]
+        if without:
+            shown = ", ".join(without[:3]) + (f" and {len(without) - 3} more" if len(without) > 3 else "")
+            msg = f"no stylesfile in [ZMap] and no acedb:// source: the styles of {shown} are not defined"
+            findings.report(ZM_NO_STYLESFILE, msg, (ZMAP,))
+    loaded: dict[JsonPath, _Styles] = {}
+    fs_style = {k.lower(): v for k, v in _dict(data.get("featureset-style")).items() if isinstance(v, str)}
+    missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
+    for name, st in sources.items():
+        if scheme(st.get("url")) == "acedb":
+            continue  # acedb serves its own styles
+        named = stylesfile(data, name)
+        if named is None:
+            continue
+        file_value, at = named
+        styles = loaded.get(at)
+        if styles is None:
+            path = os.path.normpath(os.path.join(base, file_value))
+            styles = loaded[at] = _load_styles(path, file_value, at, findings)
+        if styles.names is None:
+            continue
+        for ref, style, featureset in _style_refs(name, st, fs_style):
+            if style.lower() in styles.names:
+                continue
+            key = (file_value, style.lower())
+            if key in missing:
+                missing[key].others += 1
+            elif featureset is None:
+                missing[key] = _StyleUse(ref, f"style {style} is not defined in {file_value}")
+            elif featureset != style:
+                msg = f"featureset {featureset} uses style {style} ([featureset-style]), "
+                msg += f"which {file_value} does not define"
+                missing[key] = _StyleUse(ref, msg)
+            else:
+                missing[key] = _StyleUse(
+                    ref, f"featureset {featureset} has no style: {file_value} defines no [{style}]"
+                )
+    for use in missing.values():
+        also = f" (also named by {use.others} other source{'s' if use.others != 1 else ''})" if use.others else ""
+        findings.report(ZM_STYLE_MISSING, use.message + also, use.at)
+
+
+def _style_refs(name: str, st: dict[str, Any], fs_style: dict[str, str]) -> Iterator[tuple[JsonPath, str, str | None]]:
+    """Each style a source names: where, the style, and the featureset it is the style of (if so).
+
+    A featureset uses the style [featureset-style] maps it to, else the style of its own name.
+    """
+    styles = st.get("styles")
+    if isinstance(styles, list):
+        for i, style in enumerate(styles):
+            if isinstance(style, str):
+                yield (name, "styles", i), style, None
+    featuresets = st.get("featuresets")
+    if isinstance(featuresets, list):
+        for i, fs in enumerate(featuresets):
+            if isinstance(fs, str):
+                yield (name, "featuresets", i), fs_style.get(fs.lower(), fs), fs

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"workspace manifest {args.workspace} does not exist")
         report = validate_workspace(args.workspace)
     elif args.paths:
-        missing = [p for p in args.paths if not os.path.exists(p)]
+        missing = [p for p in args.paths if not os.path.lexists(p)]
         if missing:
             raise UsageError(f"no such file or folder: {missing[0]}")
         report = validate_paths(args.paths, args.kind, skip_unknown=args.skip_unknown)

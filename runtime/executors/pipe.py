@@ -17,6 +17,7 @@ from . import RunContext, kill_group
 
 CHUNK = 1 << 16
 GRACE_S = 2.0  # between SIGTERM and SIGKILL
+MAX_GFF_ERRORS = 20  # stored per task; the rest are only counted
 
 
 def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
@@ -40,7 +41,7 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
             return TaskOutcome(False, f"cannot start {a['argv'][0]}: {exc.strerror or exc}")
         ctx.track(proc)
         try:
-            checker = GffChecker()
+            checker = GffChecker(max_errors=MAX_GFF_ERRORS)
             ended_by = _pump(proc, sink, checker, ctx, time.monotonic() + timeout)
             sink.flush()
             os.fsync(sink.fileno())
@@ -65,7 +66,7 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
         os.replace(tmp, out)
         if os.path.exists(partial):
             os.unlink(partial)
-        return TaskOutcome(True, f"{checker.features} features", warning)
+        return TaskOutcome(True, f"{checker.lines} lines of GFF{checker.version or ''}", warning)
     os.replace(tmp, partial)
     return TaskOutcome(False, failure, warning)
 
@@ -94,7 +95,8 @@ def _pump(
             if not chunk:
                 break
             write(chunk)
-            checker.feed(chunk)
+            if not checker.limit_reached:  # keep copying what arrives, stop checking it
+                checker.feed(chunk)
     finally:
         sel.close()
         proc.stdout.close()

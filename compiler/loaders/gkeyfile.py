@@ -1,0 +1,494 @@
+"""GKeyFile loader (GLib key files): ZMap configs and ZMap styles files (DESIGN 2.2).
+
+The format, as GLib reads it:
+
+* a line is blank, a comment (`#` after optional whitespace), a `[group]` header (whitespace after
+  the `]` is allowed) or `key = value` (whitespace around `=` trimmed; no inline comments; `;` is
+  not a comment). Anything else is an error, as is a key before the first group.
+* keys and groups are case-sensitive; a repeated key keeps the last value and a repeated group is
+  merged into the first, both with a warning.
+* escapes in values: `\\s \\n \\t \\r \\\\`, and `\\;` inside a list; any other escape is an error.
+  Lists split on `;`, items are stripped and empty items dropped. Booleans are `true false 1 0`.
+* one addition: the seed document breaks a long `url=` over indented lines. Indented lines that
+  directly follow a value ending in `&` continue that value (joined without their leading
+  whitespace), with a warning: ZMap itself cannot read them and `ferryman fmt` joins them.
+
+Decision: trailing whitespace of a value is dropped (GLib keeps it, but it is invisible in an
+editor and only ever breaks paths); write `\\s` to keep a trailing space.
+
+The parser is hand-written so that it records positions as it goes (one pass, no regex per
+line); list item positions are worked out from the raw value only when something is reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal, NamedTuple
+
+from ..diagnostics import Diagnostic, JsonPath
+from ..document import Code, Document, define
+from . import LoadResult
+
+GK_NOT_A_LINE = define(
+    "GK201",
+    "error",
+    "line is not a [group] header, a key = value pair or a comment",
+    "GKeyFile has no inline comments and no continuation lines (except after a value ending in &)",
+)
+GK_KEY_OUTSIDE_GROUP = define(
+    "GK202", "error", "key = value before the first [group] header", "move it under a [group] header"
+)
+GK_BAD_GROUP = define("GK203", "error", "invalid group name", "a group name is not empty and has no [ or ]")
+GK_BAD_KEY = define(
+    "GK204", "error", "invalid key name", "a key is not empty and has no [ or ] (except a [locale] suffix)"
+)
+GK_BAD_ESCAPE = define(
+    "GK205",
+    "error",
+    "invalid escape sequence",
+    "the escapes are \\s \\n \\t \\r \\\\ (and \\; inside a list); write a backslash as \\\\",
+)
+GK_NOT_BOOL = define("GK206", "error", "value is not a boolean", "write true, false, 1 or 0")
+GK_NOT_INT = define("GK207", "error", "value is not an integer", "write a whole number, e.g. 120")
+GK_REPEATED_KEY = define(
+    "GK208", "warning", "key repeated in a group: the last value wins", "delete the line that does not count"
+)
+GK_REPEATED_GROUP = define(
+    "GK209", "warning", "group header repeated: the groups are merged", "move its keys into the first group"
+)
+GK_CONTINUATION = define(
+    "GK210",
+    "warning",
+    "value continued over indented lines, which ZMap cannot read",
+    "run `ferryman fmt` to join it into one line",
+)
+
+ValueType = Literal["list", "bool", "int"]
+
+# -- ZMap's key types (from ZMap's config loader); every key not named here is a string ----------
+ZMAP_STANZA = "ZMap"
+SERVER_GROUPS_STANZA = "Server-groups"
+ZMAP_KEY_TYPES: dict[str, ValueType] = {
+    "sources": "list",
+    "columns": "list",
+    "navigatorsets": "list",
+    "seq-data": "list",
+    "start": "int",
+    "end": "int",
+    "exit-timeout": "int",
+    "sleep": "int",
+    "port": "int",
+    "max-features": "int",
+    "show-mainwindow": "bool",
+    "abbrev-window-title": "bool",
+    "legacy-styles": "bool",
+    "stylename-from-methodname": "bool",
+    "xremote-debug": "bool",
+    "curl-debug": "bool",
+    "thread-fail-silent": "bool",
+    "shrinkable": "bool",
+    "highlight-filtered-columns": "bool",
+    "enable-annotation": "bool",
+}
+SOURCE_KEY_TYPES: dict[str, ValueType] = {
+    "featuresets": "list",
+    "styles": "list",
+    "navigator_sets": "list",
+    "navigatorsets": "list",
+    "biotypes": "list",
+    "delayed": "bool",
+    "sequence": "bool",
+    "request-styles": "bool",
+    "provide-mapping": "bool",
+    "timeout": "int",
+}
+# Stanzas of a ZMap config that are not data sources (ZMap's own names), with their typed keys.
+# `None` means: every value is a list.
+NON_SOURCE_STANZAS: dict[str, dict[str, ValueType] | None] = {
+    ZMAP_STANZA: ZMAP_KEY_TYPES,
+    SERVER_GROUPS_STANZA: None,
+    "columns": None,
+    "blixem": {"dna-featuresets": "list", "protein-featuresets": "list", "featuresets": "list"},
+    "ZMapWindow": {},
+    "logging": {},
+    "debug": {},
+    "Peer": {},
+    "glyphs": {},
+    "heatmaps": {},
+    "align": {},
+    "import": {},
+    "featuresets": {},
+    "column-style": {},
+    "column-description": {},
+    "featureset-style": {},
+    "featureset-source": {},
+    "featureset-description": {},
+    "featureset-related": {},
+}
+
+_ESCAPES = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+_INT32 = 2**31
+
+
+@dataclasses.dataclass(slots=True)
+class Entry:
+    """One `key = value` line (plus its continuation lines), as written."""
+
+    group: str
+    key: str
+    raw: str  # the value as written: trimmed, escapes not decoded, continuation pieces joined
+    line: int  # where the key is
+    col: int
+    value_col: int  # where the value starts on `line`
+    end_line: int  # last line of the value (== line unless continued)
+    # for a continued value: (offset in raw, line, col) of each physical piece; None otherwise
+    pieces: list[tuple[int, int, int]] | None = None
+
+    @property
+    def continued(self) -> bool:
+        return self.pieces is not None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """Line and column of character `offset` of `raw`."""
+        if self.pieces is None:
+            return self.line, self.value_col + offset
+        line, col, start = self.line, self.value_col, 0
+        for piece_start, piece_line, piece_col in self.pieces:
+            if piece_start > offset:
+                break
+            line, col, start = piece_line, piece_col, piece_start
+        return line, col + offset - start
+
+
+@dataclasses.dataclass(slots=True)
+class Group:
+    """A `[group]`: where it is first declared, its effective entries (last wins)."""
+
+    name: str
+    line: int
+    col: int
+    entries: dict[str, Entry] = dataclasses.field(default_factory=dict)
+    repeats: list[int] = dataclasses.field(default_factory=list)  # lines of repeated headers
+
+
+class Problem(NamedTuple):
+    code: Code
+    message: str
+    line: int
+    col: int
+    json_path: JsonPath | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class KeyFile:
+    """A parsed key file: groups in file order, every entry in file order, syntax problems."""
+
+    groups: dict[str, Group]
+    entries: list[Entry]  # including those a later repeat overrides; fmt rewrites from these
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.code.severity.value == "error" for p in self.problems)
+
+
+def parse(text: str) -> KeyFile:
+    """Parse GKeyFile text into groups and raw entries with positions (values not decoded)."""
+    groups: dict[str, Group] = {}
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    group: Group | None = None
+    in_bad_group = False  # keys under an invalid header: that header is the one error
+    last: Entry | None = None  # the value that indented lines may continue
+    for n, raw_line in enumerate(text.split("\n"), 1):
+        line = raw_line.strip()
+        if not line or line[0] == "#":
+            last = None
+            continue
+        indent = 0 if raw_line[0] == line[0] else len(raw_line) - len(raw_line.lstrip())
+        if last is not None and indent and last.raw[-1:] == "&":
+            if last.pieces is None:
+                last.pieces = []
+            last.pieces.append((len(last.raw), n, indent + 1))
+            last.raw += line
+            last.end_line = n
+            continue
+        last = None
+        if line[0] == "[":
+            close = line.find("]")
+            if close == len(line) - 1:
+                group = _open_group(groups, line[1:close], n, indent + 1, problems)
+                in_bad_group = group is None
+                continue
+        eq = line.find("=")
+        if eq < 0:
+            shown = line if len(line) <= 60 else line[:59] + "…"
+            problems.append(
+                Problem(GK_NOT_A_LINE, f"line {shown!r} is not a [group], a key = value or a comment", n, indent + 1)
+            )
+            continue
+        key = line[:eq].rstrip()
+        rest = line[eq + 1 :]
+        value = rest.lstrip()
+        if not key or (("[" in key or "]" in key) and not _is_locale_key(key)):
+            what = "no key before '='" if not key else f"invalid key name {key!r}: [ and ] only in a [locale] suffix"
+            problems.append(Problem(GK_BAD_KEY, what, n, indent + 1))
+            continue
+        if group is None:
+            if in_bad_group:
+                continue
+            problems.append(
+                Problem(GK_KEY_OUTSIDE_GROUP, f"key {key} comes before the first [group] header", n, indent + 1)
+            )
+            continue
+        value_col = indent + eq + 2 + len(rest) - len(value)
+        entry = Entry(group.name, key, value, n, indent + 1, value_col, n)
+        entries.append(entry)
+        earlier = group.entries.get(key)
+        if earlier is not None:
+            problems.append(
+                Problem(
+                    GK_REPEATED_KEY,
+                    f"key {key} is repeated in [{group.name}] (first at line {earlier.line}); the last value wins",
+                    n,
+                    indent + 1,
+                    (group.name, key),
+                )
+            )
+        group.entries[key] = entry
+        last = entry
+    for e in entries:
+        if e.pieces is not None:
+            lines = e.end_line - e.line + 1
+            problems.append(
+                Problem(
+                    GK_CONTINUATION,
+                    f"value of {e.key} continues over {lines} lines; ZMap cannot read continuation lines",
+                    e.line,
+                    e.col,
+                    (e.group, e.key),
+                )
+            )
+    return KeyFile(groups, entries, problems)
+
+
+def _open_group(groups: dict[str, Group], name: str, line: int, col: int, problems: list[Problem]) -> Group | None:
+    if not name or "[" in name or not name.isprintable():
+        if not name:
+            what = "group header [] has no name"
+        elif "[" in name:
+            what = f"group name {name!r} contains ["
+        else:
+            what = f"group name {name!r} contains a control character"
+        problems.append(Problem(GK_BAD_GROUP, what, line, col))
+        return None  # its keys are skipped: the header is the one error
+    existing = groups.get(name)
+    if existing is not None:
+        existing.repeats.append(line)
+        msg = f"group [{name}] is repeated (first at line {existing.line}); the groups are merged"
+        problems.append(Problem(GK_REPEATED_GROUP, msg, line, col, (name,)))
+        return existing
+    g = groups[name] = Group(name, line, col)
+    return g
+
+
+def _is_locale_key(key: str) -> bool:
+    # GLib's `name[locale]` form: one bracketed suffix at the very end
+    open_ = key.find("[")
+    return open_ > 0 and key.endswith("]") and key.count("[") == 1 and key.count("]") == 1
+
+
+class _EscapeError(Exception):
+    def __init__(self, offset: int, message: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+
+
+def decode_string(raw: str, *, keep_semicolon: bool = False, base: int = 0) -> str:
+    """Decode the escapes of a string value. `keep_semicolon` leaves `\\;` as written.
+
+    Raises `_EscapeError` with the offset (from `base`) of the bad escape.
+    """
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c != "\\":
+            j = raw.find("\\", i)
+            if j < 0:
+                out.append(raw[i:])
+                break
+            out.append(raw[i:j])
+            i = j
+            continue
+        if i + 1 >= n:
+            raise _EscapeError(base + i, "ends with an escape character \\")
+        nxt = raw[i + 1]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+        elif nxt == ";" and keep_semicolon:
+            out.append("\\;")
+        else:
+            raise _EscapeError(base + i, f"has an invalid escape sequence \\{nxt}")
+        i += 2
+    return "".join(out)
+
+
+def _split_raw(raw: str) -> list[tuple[int, str]]:
+    """Split a raw list value on unescaped `;`: (offset, stripped piece), empty pieces dropped."""
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    i = 0
+    n = len(raw)
+    while True:
+        if i >= n or raw[i] == ";":
+            piece = raw[start:i]
+            stripped = piece.strip()
+            if stripped:
+                pieces.append((start + len(piece) - len(piece.lstrip()), stripped))
+            if i >= n:
+                return pieces
+            start = i + 1
+        elif raw[i] == "\\":
+            i += 1  # skip the escaped character, `\;` included
+        i += 1
+
+
+def decode_list(raw: str) -> list[str]:
+    """Decode a list value: split on unescaped `;`, strip items, drop empty ones, decode escapes."""
+    if "\\" not in raw:
+        return [item for item in (p.strip() for p in raw.split(";")) if item]
+    out: list[str] = []
+    for offset, piece in _split_raw(raw):
+        out.append(_decode_list_item(piece, offset))
+    return out
+
+
+def _decode_list_item(piece: str, offset: int) -> str:
+    if "\\;" in piece:
+        parts = piece.split("\\;")
+        decoded = []
+        at = offset
+        for p in parts:
+            decoded.append(decode_string(p, base=at))
+            at += len(p) + 2
+        return ";".join(decoded)
+    return decode_string(piece, base=offset)
+
+
+def list_item_offsets(raw: str) -> list[int]:
+    """The offset in `raw` of each item `decode_list(raw)` returns."""
+    return [offset for offset, _ in _split_raw(raw)]
+
+
+def _typed(entry: Entry, kind: ValueType | None, problems: list[Problem], keep_semicolon: bool) -> Any:
+    """The decoded value of `entry` as `kind`; problems are recorded and None returned."""
+    try:
+        if kind == "list":
+            return decode_list(entry.raw)
+        text = decode_string(entry.raw, keep_semicolon=keep_semicolon)
+    except _EscapeError as exc:
+        line, col = entry.position(exc.offset)
+        problems.append(
+            Problem(GK_BAD_ESCAPE, f"value of {entry.key} {exc.message}", line, col, (entry.group, entry.key))
+        )
+        return None
+    shown = f"{entry.key} = {text}" if text else f"the empty value of {entry.key}"
+    if kind == "bool":
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        msg = f"{shown} is not a boolean (true, false, 1 or 0)"
+        problems.append(Problem(GK_NOT_BOOL, msg, entry.line, entry.value_col, (entry.group, entry.key)))
+        return None
+    if kind == "int":
+        digits = text[1:] if text[:1] in "+-" else text
+        if digits.isascii() and digits.isdigit():
+            number = int(text)
+            if -_INT32 <= number < _INT32:
+                return number
+            msg = f"{shown} is out of range for an integer"
+        else:
+            msg = f"{shown} is not an integer"
+        problems.append(Problem(GK_NOT_INT, msg, entry.line, entry.value_col, (entry.group, entry.key)))
+        return None
+    return text
+
+
+def zmap_key_types(group: str) -> dict[str, ValueType] | None:
+    """The typed keys of a ZMap config stanza; None when every value is a list."""
+    if group in NON_SOURCE_STANZAS:
+        return NON_SOURCE_STANZAS[group]
+    return SOURCE_KEY_TYPES
+
+
+def normalize(kf: KeyFile, kind: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """The normalized form `{group: {key: value}}`. For "zmap", values are typed as ZMap reads
+    them (lists, bools, ints; other values strings); for "styles" every value is a string."""
+    problems: list[Problem] = []
+    data: dict[str, dict[str, Any]] = {}
+    styles = kind == "styles"
+    for name, group in kf.groups.items():
+        types = None if styles else zmap_key_types(name)
+        out: dict[str, Any] = {}
+        for key, entry in group.entries.items():
+            vtype: ValueType | None
+            if styles:
+                vtype = None
+            elif types is None:
+                vtype = "list"
+            else:
+                vtype = types.get(key)
+            if vtype is None and "\\" not in entry.raw:
+                out[key] = entry.raw  # the common case, kept cheap
+                continue
+            value = _typed(entry, vtype, problems, keep_semicolon=styles)
+            if value is not None:
+                out[key] = value
+        data[name] = out
+    return data, problems
+
+
+def locator(kf: KeyFile) -> Any:
+    """A `Locator` for the normalized form: group header, key, or list item inside the value."""
+
+    def locate(path: JsonPath) -> tuple[int, int]:
+        if not path or not isinstance(path[0], str) or path[0] not in kf.groups:
+            return (1, 1)
+        group = kf.groups[path[0]]
+        entry = group.entries.get(path[1]) if len(path) > 1 and isinstance(path[1], str) else None
+        if entry is None:
+            return group.line, group.col
+        if len(path) > 2 and isinstance(path[2], int):
+            offsets = list_item_offsets(entry.raw)
+            if 0 <= path[2] < len(offsets):
+                return entry.position(offsets[path[2]])
+            return entry.line, entry.value_col
+        return entry.line, entry.col
+
+    return locate
+
+
+def _diagnostic(display: str, p: Problem) -> Diagnostic:
+    c = p.code
+    return Diagnostic(display, p.line, p.col, c.severity, c.code, p.message, p.json_path, c.hint)
+
+
+def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
+    """Load a ZMap config (kind "zmap") or styles file (kind "styles").
+
+    Any error (syntax, escape, boolean, integer) means no document: every error is reported and
+    the rules do not run on a partial file. Warnings come with the document.
+    """
+    kf = parse(text)
+    data, value_problems = normalize(kf, kind)
+    problems = kf.problems + value_problems
+    diagnostics = [_diagnostic(display, p) for p in problems]
+    if any(d.is_error for d in diagnostics):
+        return LoadResult(None, diagnostics)
+    return LoadResult(Document(display, kind, data, text, locator(kf), fs_path), diagnostics)

@@ -1,0 +1,1 @@
+print('##gff-version 3')
