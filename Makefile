@@ -20,7 +20,9 @@ system-tools:
 setup: $(BIN)/ferryman system-tools
 
 demo: setup
-	cd samples && ../$(BIN)/ferryman validate && ../$(BIN)/ferryman plan
+	cd samples && ../$(BIN)/ferryman validate
+	cd samples && ../$(BIN)/ferryman plan --out .ferryman/plan.json
+	cd samples && ../$(BIN)/ferryman run .ferryman/plan.json --progress plain
 
 lint: setup
 	$(BIN)/ruff check ferryman compiler runtime tests benchmarks
@@ -31,6 +33,10 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python benchmarks/validate_bench.py
+	$(BIN)/python benchmarks/plan_bench.py
+	$(BIN)/python benchmarks/scheduler_bench.py
+	$(BIN)/python benchmarks/pipe_bench.py
+	$(BIN)/python benchmarks/gff_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info samples/.ferryman

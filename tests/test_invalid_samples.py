@@ -38,3 +38,13 @@ def test_every_sample_names_a_known_code() -> None:
         if p.name.split(".")[0] not in CODES and not p.name.startswith((".", "_", "README"))
     )
     assert stray == []
+
+
+def test_docs_list_every_code() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_codes", ROOT / "docs" / "gen_codes.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert (ROOT / "docs" / "codes.md").read_text() == mod.render(), "run: python docs/gen_codes.py"
