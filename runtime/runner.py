@@ -14,6 +14,7 @@ from typing import Any
 
 from ferryman.compiler.plan import Plan, Task
 from ferryman.errors import ExitCode, UsageError
+
 from . import journal as jr
 from .executors import RunContext, executor_for
 from .progress import Progress

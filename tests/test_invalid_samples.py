@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ferryman.compiler.rules import all_codes
 
 from .conftest import ROOT, SAMPLES, ferryman

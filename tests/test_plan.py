@@ -17,7 +17,8 @@ import ferryman
 from ferryman.compiler import graph
 from ferryman.compiler.plan import Plan
 
-from .conftest import ROOT, SAMPLES, ferryman as cli
+from .conftest import ROOT, SAMPLES
+from .conftest import ferryman as cli
 
 GOLDEN = ROOT / "tests" / "golden"
 

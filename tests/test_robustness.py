@@ -8,9 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from ferryman.compiler.validate import validate_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from ferryman.compiler.validate import validate_paths
 
 from .conftest import SAMPLES, ferryman
 

@@ -217,7 +217,7 @@ def test_sigint_then_resume_completes(tmp_path: Path) -> None:
     _wait_for(lambda: trace.is_file() and "fast" in trace.read_text())
     _wait_for(lambda: _running("slow"))
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert not _running("slow")  # the child was terminated
     (run_dir,) = (root / ".ferryman" / "runs").iterdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ferryman.compiler.secrets import (
     REFERENCE,
     SecretError,
@@ -12,7 +13,6 @@ from ferryman.compiler.secrets import (
     references,
     resolve,
 )
-
 from ferryman.errors import ExitCode, FerrymanError
 
 

@@ -15,6 +15,8 @@ from ..diagnostics import JsonPath
 from ..document import Document
 from . import IO_TOML_SYNTAX, LoadResult, file_diagnostic
 
+__all__ = ["load_text", "locate", "nearest", "positions", "tomllib"]
+
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')

@@ -13,7 +13,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ferryman.compiler import schemas
+    import ferryman.compiler.schemas as schemas
 
     available = schemas.names()
     if args.name is None:
