@@ -1,14 +1,22 @@
-"""The JSON Schemas shipped in `schemas/`, and schema checking that reports located diagnostics."""
+"""The JSON Schemas shipped in `schemas/`, and schema checking that reports located diagnostics.
+
+A document is first checked by the schema's compiled predicate (`schemafast`), which only says
+valid or not; jsonschema runs only on a document the predicate rejects, so every diagnostic is
+jsonschema's as before, and a valid workspace never even imports jsonschema.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import JsonPath
 from .document import Document, Findings, define
+
+if TYPE_CHECKING:
+    from .schemafast import Predicate
 
 SC_SCHEMA = define("SC100", "error", "does not match the schema")
 
@@ -22,6 +30,7 @@ def names() -> list[str]:
 
 
 def text(name: str) -> str:
+    """The text of schema `name`, as shipped."""
     return (resources.files(_PACKAGE) / f"{name}.schema.json").read_text(encoding="utf-8")
 
 
@@ -33,9 +42,23 @@ def schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def validator(name: str) -> Any:
+    """jsonschema's validator for schema `name` (format assertions on); it writes the messages."""
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@functools.cache
+def predicate(name: str) -> Predicate | None:
+    """The compiled yes/no check of schema `name`, or None when the schema uses something the
+    compiler does not cover (then jsonschema alone checks it)."""
+    from . import schemafast
+
+    try:
+        # formats_assert: `validator` has a format checker, so `format` must stay with jsonschema
+        return schemafast.compile_schema(schema(name), formats_assert=True)
+    except schemafast.Refused:
+        return None
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -78,6 +101,13 @@ def _secret_path(path: JsonPath) -> bool:
 
 def check(doc: Document, name: str, findings: Findings) -> None:
     """Report every schema violation of `doc.data` against schema `name`."""
+    fast = predicate(name)
+    if fast is not None:
+        try:
+            if fast(doc.data):
+                return
+        except Exception:
+            pass  # whatever tripped the predicate, jsonschema below decides and reports as it always did
     for err in validator(name).iter_errors(doc.data):
         target = err
         if err.validator in ("oneOf", "anyOf") and err.context:
