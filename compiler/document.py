@@ -47,6 +47,7 @@ class Document:
     text: str
     locator: Locator | None = None
     fs_path: str | None = None  # real path on disk, for rules that look at neighbouring files
+    sha256: str = ""  # of the bytes the data was read from (the plan records it)
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         if self.locator is None:

@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
+
 from .pipeurl import PipeUrl
+from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
 from .validate import LoadedWorkspace
 
 
@@ -22,19 +24,6 @@ class Region:
     sequence: str | None
     start: int
     end: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Source:
-    """One ZMap source stanza."""
-
-    name: str
-    url: str
-    pipe: PipeUrl | None  # None for file://, acedb://, http(s):// sources
-    script: str | None  # the resolved absolute script path of a pipe source
-    featuresets: tuple[str, ...]
-    delayed: bool
-    timeout_s: float | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,6 +139,9 @@ def sha256_file(path: str) -> str:
 
 
 def _rel(root: str, path: str) -> str:
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix) and os.sep + os.pardir not in path and os.sep + "." not in path:
+        return path[len(prefix) :].replace(os.sep, "/")  # the common case, without relpath's cost
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
@@ -187,25 +179,12 @@ def _password(value: Any, plan_rel: str, pointer: str) -> str:
 
 def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
     from .rules import zmap
-    from .secrets import mask_url_userinfo
 
     base = os.path.dirname(path)
-    sources = tuple(
-        Source(
-            s.name,
-            mask_url_userinfo(s.url),
-            s.pipe,
-            s.script,
-            s.featuresets,
-            s.delayed,
-            float(s.timeout) if s.timeout is not None else None,
-        )
-        for s in zmap.read_sources(data, base)
-    )
     groups = tuple(
         ServerGroup(name, tuple(dict.fromkeys(members))) for name, members in sorted(zmap.server_groups(data).items())
     )
-    return ZMapConfig(path, zmap.script_dir(data, base), sources, groups)
+    return ZMapConfig(path, zmap.script_dir(data, base), tuple(zmap.read_sources(data, base)), groups)
 
 
 def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
@@ -255,8 +234,10 @@ def _profile(root: str, prof: dict[str, Any], template_data: Any) -> Profile:
     )
 
 
-def build(loaded: LoadedWorkspace) -> Workspace:
-    """The IR of a loaded workspace. Refuses one with errors: the IR is built from valid input only."""
+def build(loaded: LoadedWorkspace, *, hash_inputs: bool = True) -> Workspace:
+    """The IR of a loaded workspace. Refuses one with errors: the IR is built from valid input only.
+
+    `hash_inputs=False` leaves `inputs` empty, for checks that need no plan (validate)."""
     errors = [d for d in loaded.diagnostics if d.is_error]
     if errors or loaded.manifest is None:
         first = errors[0] if errors else None
@@ -296,9 +277,8 @@ def build(loaded: LoadedWorkspace) -> Workspace:
         else None
     )
     after = tuple(After(str(a["task"]), tuple(str(n) for n in a["needs"])) for a in data.get("after", []) or [])
-    inputs = tuple(
-        sorted((InputFile(_rel(root, p), sha256_file(p)) for p in _input_files(loaded, zmap)), key=lambda i: i.path)
-    )
+    files = _input_files(loaded, zmap) if hash_inputs else []
+    inputs = tuple(sorted((InputFile(_rel(root, p), _sha256(loaded, p)) for p in files), key=lambda i: i.path))
     return Workspace(
         name=str(ws.get("name")),
         root=root,
@@ -318,16 +298,25 @@ def build(loaded: LoadedWorkspace) -> Workspace:
     )
 
 
+def _sha256(loaded: LoadedWorkspace, path: str) -> str:
+    """The hash taken when the file was read for checking (the bytes the plan is built from)."""
+    checked = loaded.files.get(path)
+    if checked is not None and checked.doc is not None and checked.doc.sha256:
+        return checked.doc.sha256
+    return sha256_file(path)
+
+
 def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:
     """The manifest, the files it names, and the stylesfiles the ZMap config names."""
-    files = list(loaded.files)
+    files = dict.fromkeys(loaded.files)
     if zmap is not None:
         from .rules.zmap import stylesfile
 
         data = loaded.data(zmap.path)
-        for name in (None, *(s.name for s in zmap.sources)):
-            named = stylesfile(data, name)
-            path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), named[0])) if named else None
-            if path and os.path.isfile(path) and path not in files:
-                files.append(path)
-    return files
+        own = (s.name for s in zmap.sources if "stylesfile" in data.get(s.name, {}))
+        named = {stylesfile(data, name) for name in (None, *own)}
+        for entry in sorted(n for n in named if n is not None):
+            path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), entry[0]))
+            if os.path.isfile(path):
+                files.setdefault(path)
+    return list(files)

@@ -14,6 +14,7 @@ resolve symlinked folders.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 
 SCHEME = "pipe://"
@@ -46,6 +47,7 @@ class PipeUrl:
         return "/" + self.path
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_pipe_url(url: str) -> PipeUrl:
     """Parse a `pipe://` URL. Raises `PipeUrlError` when it is not one or names no script."""
     if url[: len(SCHEME)].lower() != SCHEME:
@@ -77,6 +79,7 @@ def argv(url: PipeUrl, region: tuple[int, int] | None = None) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def resolve_script(url: PipeUrl, script_dir: str) -> str:
     """The script's normalized path: absolute as written, or relative to `script_dir`."""
     if url.is_absolute:

@@ -7,6 +7,7 @@ canonical JSON, and holds no secret: passwords appear only as `${env:…}` (or `
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -14,8 +15,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ferryman.errors import FerrymanError, StalePlanError
+
 from . import graph
-from .ir import InputFile, Workspace, sha256_file
+from .ir import After, InputFile, ServerGroup, Workspace, sha256_file
 
 FORMAT_VERSION = 1
 KINDS = ("bridge", "pipe", "profile", "ndex")
@@ -54,16 +56,17 @@ class Task:
             "groups": list(self.groups),
             "host": self.host,
             "delayed": self.delayed,
-            "action": _plain(self.action),
+            "action": self.action,  # JSON-ready by construction (compile, from_json)
         }
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _digest(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +85,11 @@ class Plan:
 
     # -- identity -------------------------------------------------------------------------
     def body(self) -> dict[str, Any]:
+        """The plan file's content without the digest (built once; do not mutate it)."""
+        return self._body
+
+    @functools.cached_property
+    def _body(self) -> dict[str, Any]:
         return {
             "format_version": self.format_version,
             "workspace": {
@@ -97,15 +105,24 @@ class Plan:
             "tasks": [t.as_dict() for t in self.tasks],
         }
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
-        canonical = json.dumps(self.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        return _digest(self.body())
 
     def to_json(self) -> str:
-        doc = self.body()
-        doc["digest"] = self.digest
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        """The plan file: one line per input, group and task (the C encoder, not `indent`, which
+        is pure Python and dominates on large plans), the digest last."""
+        body = self.body()
+        lines = ["{"]
+        for key, value in body.items():
+            if isinstance(value, list) and value:
+                items = ",\n".join("    " + _compact(v) for v in value)
+                lines.append(f'  "{key}": [\n{items}\n  ],')
+            else:
+                lines.append(f'  "{key}": {_compact(value)},')
+        lines.append(f'  "digest": "{self.digest}"')
+        lines.append("}")
+        return "\n".join(lines) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
@@ -206,115 +223,140 @@ class Plan:
 NETWORK_KINDS = ("pipe", "ndex")  # tasks that may need the network (bridge:check goes first)
 
 
-def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
-    """Compile the IR into a Plan. Pure: reads no file but the inputs' hashes already in `ws`."""
-    tasks: dict[str, dict[str, Any]] = {}
+@dataclasses.dataclass(frozen=True)
+class TaskGraph:
+    """The shape of a plan without the actions: task kinds, ordering edges and groups."""
+
+    kinds: dict[str, str]  # id -> kind
+    after: dict[str, tuple[str, ...]]  # id -> sorted ids it waits for
+    groups: tuple[Group, ...]  # sorted by name
+    member_of: dict[str, tuple[str, ...]]  # id -> sorted group names
+    problems: tuple[graph.GraphProblem, ...]
+
+
+def task_kinds(ws: Workspace) -> dict[str, str]:
+    """Task id -> kind, for every task the IR compiles to."""
+    kinds: dict[str, str] = {}
+    if ws.bridge is not None:
+        kinds["bridge:check"] = "bridge"
+    if ws.zmap is not None:
+        kinds.update((f"pipe:{s.name}", "pipe") for s in ws.zmap.sources if s.pipe is not None and s.script)
+    kinds.update((f"profile:{p.name}", "profile") for p in ws.profiles)
+    kinds.update((f"ndex:{c.name}", "ndex") for c in ws.copy_plans)
+    return kinds
+
+
+def task_graph(
+    kinds: Mapping[str, str], after_entries: Iterable[After], server_groups: Iterable[ServerGroup]
+) -> TaskGraph:
+    """Edges and groups of the tasks `kinds` names, with what makes them unusable (a cycle, an
+    unknown task, a group that can never be acquired). Pure and cheap: `ferryman validate` runs it
+    on every valid workspace, with the task ids read straight from the inputs."""
+    kinds = dict(kinds)
+    problems: list[graph.GraphProblem] = []
+    after: dict[str, set[str]] = {t: set() for t in kinds}
+    for a in after_entries:
+        for tid in (a.task, *a.needs):
+            if tid not in kinds:
+                problems.append(graph.GraphProblem("PL702", f"[[after]] names unknown task {tid!r}", (tid,)))
+        if a.task in after:
+            after[a.task].update(n for n in a.needs if n in kinds)
+    if "bridge:check" in kinds:
+        for tid, kind in kinds.items():
+            if kind in NETWORK_KINDS:
+                after[tid].add("bridge:check")
+    edges = {t: tuple(sorted(n)) for t, n in after.items()}
+    cycle = graph.find_cycle(edges)
+    if cycle:
+        problems.append(graph.GraphProblem("PL701", "dependency cycle: " + " -> ".join(cycle), tuple(cycle)))
+
+    groups: list[Group] = []
+    member_of: dict[str, list[str]] = {}
+    for g in server_groups:
+        members = tuple(sorted({f"pipe:{m}" for m in g.members} & kinds.keys()))
+        if not members:
+            continue
+        groups.append(Group(g.name, g.capacity, members))
+        for m in members:
+            member_of.setdefault(m, []).append(g.name)
+        if g.capacity < 1:
+            message = f"group {g.name!r} has capacity {g.capacity}: {', '.join(members)} can never run"
+            problems.append(graph.GraphProblem("PL703", message, members))
+    return TaskGraph(
+        kinds,
+        edges,
+        tuple(sorted(groups, key=lambda g: g.name)),
+        {t: tuple(sorted(gs)) for t, gs in member_of.items()},
+        tuple(problems),
+    )
+
+
+def _actions(ws: Workspace) -> dict[str, tuple[str | None, bool, dict[str, Any]]]:
+    """id -> (host, delayed, action) for every task."""
+    out: dict[str, tuple[str | None, bool, dict[str, Any]]] = {}
     state = ws.state_dir.rstrip("/")
     if ws.bridge is not None:
         b = ws.bridge
-        tasks["bridge:check"] = {
-            "kind": "bridge",
-            "host": None,
-            "delayed": False,
-            "action": {"socks_port": b.socks_port, "jump": b.jump, "target": b.target, "wait_s": b.wait_s},
-        }
+        out["bridge:check"] = (
+            None, False, {"socks_port": b.socks_port, "jump": b.jump, "target": b.target, "wait_s": b.wait_s}
+        )
     if ws.zmap is not None:
         from .pipeurl import argv as pipe_argv
+        from .secrets import mask_url_userinfo
 
         region = (ws.region.start, ws.region.end) if ws.region else None
         for s in ws.zmap.sources:
             if s.pipe is None or s.script is None:
                 continue
-            tasks[f"pipe:{s.name}"] = {
-                "kind": "pipe",
-                "host": None,
-                "delayed": s.delayed,
-                "action": {
-                    "source": s.name,
-                    "url": s.url,
-                    "script": s.script,
-                    "argv": [s.script, *pipe_argv(s.pipe, region)],
-                    "cwd": ws.zmap.script_dir,
-                    "featuresets": list(s.featuresets),
-                    "timeout_s": s.timeout_s if s.timeout_s is not None else ws.timeout_s,
-                    "output": f"{state}/gff/{s.name}.gff",
-                },
-            }
+            out[f"pipe:{s.name}"] = (None, s.delayed, {
+                "source": s.name,
+                "url": mask_url_userinfo(s.url),
+                "script": s.script,
+                "argv": [s.script, *pipe_argv(s.pipe, region)],
+                "cwd": ws.zmap.script_dir,
+                "featuresets": list(s.featuresets),
+                "timeout_s": float(s.timeout) if s.timeout is not None else ws.timeout_s,
+                "output": f"{state}/gff/{s.name}.gff",
+            })
     for p in ws.profiles:
-        tasks[f"profile:{p.name}"] = {
-            "kind": "profile",
-            "host": None,
-            "delayed": False,
-            "action": {
-                "organism": p.organism,
-                "template": p.template,
-                "output": p.output,
-                "release": p.release,
-                "allow": list(p.allow),
-                "flips": [
-                    {"form": f.form, "database": f.database, "assembly": f.assembly, "include": f.after}
-                    for f in p.flips
-                    if f.before != f.after
-                ],
-            },
-        }
+        out[f"profile:{p.name}"] = (None, False, {
+            "organism": p.organism,
+            "template": p.template,
+            "output": p.output,
+            "release": p.release,
+            "allow": list(p.allow),
+            "flips": [
+                {"form": f.form, "database": f.database, "assembly": f.assembly, "include": f.after}
+                for f in p.flips
+                if f.before != f.after
+            ],
+        })
     for c in ws.copy_plans:
         selection: dict[str, Any] = (
             {"ids": list(c.id_list)}
             if c.plan_type == "IdCopyPlan"
             else {"query": c.query_string, "limit": c.query_limit, "account": c.query_account}
         )
-        tasks[f"ndex:{c.name}"] = {
-            "kind": "ndex",
-            "host": c.target.host or None,
-            "delayed": False,
-            "action": {
-                "plan": c.path,
-                "plan_type": c.plan_type,
-                "source": {"route": c.source.route, "username": c.source.username, "password": c.source.password},
-                "target": {"route": c.target.route, "username": c.target.username, "password": c.target.password},
-                "selection": selection,
-                "update_target": c.update_target,
-                "update_read_only": c.update_read_only,
-            },
-        }
+        out[f"ndex:{c.name}"] = (c.target.host or None, False, {
+            "plan": c.path,
+            "plan_type": c.plan_type,
+            "source": {"route": c.source.route, "username": c.source.username, "password": c.source.password},
+            "target": {"route": c.target.route, "username": c.target.username, "password": c.target.password},
+            "selection": selection,
+            "update_target": c.update_target,
+            "update_read_only": c.update_read_only,
+        })
+    return out
 
-    problems: list[graph.GraphProblem] = []
-    after: dict[str, set[str]] = {t: set() for t in tasks}
-    for a in ws.after:
-        for tid in (a.task, *a.needs):
-            if tid not in tasks:
-                problems.append(graph.GraphProblem("PL702", f"[[after]] names unknown task {tid!r}", (tid,)))
-        if a.task in after:
-            after[a.task].update(n for n in a.needs if n in tasks)
-    if "bridge:check" in tasks:
-        for tid, t in tasks.items():
-            if t["kind"] in NETWORK_KINDS:
-                after[tid].add("bridge:check")
-    cycle = graph.find_cycle({t: sorted(n) for t, n in after.items()})
-    if cycle:
-        problems.append(graph.GraphProblem("PL701", "dependency cycle: " + " -> ".join(cycle), tuple(cycle)))
 
-    groups: list[Group] = []
-    member_of: dict[str, list[str]] = {t: [] for t in tasks}
-    if ws.zmap is not None:
-        for g in ws.zmap.groups:
-            members = tuple(sorted(f"pipe:{m}" for m in g.members if f"pipe:{m}" in tasks))
-            if not members:
-                continue
-            groups.append(Group(g.name, g.capacity, members))
-            for m in members:
-                member_of[m].append(g.name)
-            if g.capacity < 1:
-                problems.append(
-                    graph.GraphProblem(
-                        "PL703",
-                        f"group {g.name!r} has capacity {g.capacity}: {', '.join(members)} can never run",
-                        members,
-                    )
-                )
-    if problems:
-        raise GraphError(problems)
+def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
+    """Compile the IR into a Plan. Pure: reads no file but the inputs' hashes already in `ws`.
+
+    Raises GraphError when the task graph is unusable (see `task_graph`)."""
+    shape = task_graph(task_kinds(ws), ws.after, ws.zmap.groups if ws.zmap is not None else ())
+    if shape.problems:
+        raise GraphError(list(shape.problems))
+    actions = _actions(ws)
     return Plan(
         workspace=ws.name,
         root=ws.root,
@@ -324,18 +366,10 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
         max_parallel=ws.max_parallel,
         per_host_limit=ws.per_host_limit,
         include_delayed=include_delayed,
-        groups=tuple(sorted(groups, key=lambda g: g.name)),
+        groups=shape.groups,
         tasks=tuple(
-            Task(
-                tid,
-                t["kind"],
-                tuple(sorted(after[tid])),
-                tuple(sorted(member_of[tid])),
-                t["host"],
-                t["delayed"],
-                t["action"],
-            )
-            for tid, t in sorted(tasks.items())
+            Task(tid, kind, shape.after[tid], shape.member_of.get(tid, ()), *actions[tid])
+            for tid, kind in sorted(shape.kinds.items())
         ),
     )
 

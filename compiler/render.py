@@ -49,19 +49,18 @@ def collapse(items: Any, limit: int = LIST_LIMIT, sep: str = ", ") -> str:
     return sep.join(str(i) for i in items[:limit]) + f"{sep}… and {len(items) - limit} more"
 
 
-def _rel(plan: Plan, path: str) -> str:
-    if not os.path.isabs(path):
-        return path
-    rel = os.path.relpath(path, plan.root)
-    return path if rel.startswith(os.pardir) else rel
+def _rel(path: str, base: str) -> str | None:
+    """`path` relative to the folder `base` when it lies below it (both normalized), else None."""
+    prefix = base.rstrip(os.sep) + os.sep
+    return path[len(prefix) :] if path.startswith(prefix) else None
 
 
 def shell_line(plan: Plan, task: Task) -> str:
     """A pipe task as a copyable shell line, run from the workspace root."""
     a = task.action
-    cwd = _rel(plan, a["cwd"])
-    rel = os.path.relpath(a["script"], a["cwd"])
-    exe = a["script"] if rel.startswith(os.pardir) else "./" + rel
+    cwd = _rel(a["cwd"], plan.root) or a["cwd"]
+    rel = _rel(a["script"], a["cwd"])
+    exe = "./" + rel if rel else a["script"]
     args = " ".join(shlex.quote(x) for x in a["argv"][1:])
     return f"(cd {shlex.quote(cwd)} && {shlex.quote(exe)}{' ' + args if args else ''})"
 

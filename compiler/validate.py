@@ -14,11 +14,14 @@ from . import schemas
 from .diagnostics import Diagnostic
 from .document import Document, Findings
 from .kinds import KINDS, Kind, detect, is_candidate
-from .loaders import IO_UNKNOWN_KIND, file_diagnostic, read
+from .loaders import IO_UNKNOWN_KIND, RawText, file_diagnostic, read
 
 
 def display_path(path: str) -> str:
     """Paths in messages: relative to the current folder when below it, else as given."""
+    if os.path.isabs(path) and "/." not in path:
+        here = os.getcwd().rstrip(os.sep) + os.sep
+        return path[len(here) :] if path.startswith(here) else path  # relpath's answer, without its cost
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -47,12 +50,12 @@ def check_document(doc: Document, kind: Kind) -> list[Diagnostic]:
     return findings.items
 
 
-def check_file(path: str, kind: str | Kind | None = None, *, text: str | None = None) -> Checked:
-    """Load and check one file (`text`, when the caller has read it already)."""
+def check_file(path: str, kind: str | Kind | None = None, *, raw: RawText | None = None) -> Checked:
+    """Load and check one file (`raw`, when the caller has read it already)."""
     display = display_path(path)
-    diags: list[Diagnostic] = []
-    if text is None:
-        text, diags = read(path, display)
+    if raw is None or raw.text is None:
+        raw = read(path, display)
+    text, diags = raw.text, raw.diagnostics
     if text is None:
         return Checked(None, None, diags)
     k = KINDS[kind] if isinstance(kind, str) else kind
@@ -62,6 +65,8 @@ def check_file(path: str, kind: str | Kind | None = None, *, text: str | None = 
         msg = "cannot tell what kind of file this is"
         return Checked(None, None, [file_diagnostic(display, IO_UNKNOWN_KIND, msg)])
     result = k.load(text, display, os.path.abspath(path))
+    if result.doc is not None:
+        result.doc.sha256 = raw.sha256
     if result.doc is None:
         return Checked(k, None, result.diagnostics)
     return Checked(k, result.doc, result.diagnostics + check_document(result.doc, k))
@@ -115,12 +120,12 @@ def validate_paths(paths: Iterable[str], kind: str | None = None, *, skip_unknow
         if real in seen:
             continue
         seen.add(real)
-        text = None
+        raw = None
         if (skip_unknown or not explicit) and kind is None:
-            text, _ = read(path, path)
-            if text is None or detect(path, text) is None:
+            raw = read(path, path)
+            if raw.text is None or detect(path, raw.text) is None:
                 continue
-        checked = check_file(path, kind, text=text)
+        checked = check_file(path, kind, raw=raw)
         diags.extend(checked.diagnostics)
         files += 1
     return Report(diags, files)

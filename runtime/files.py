@@ -8,7 +8,14 @@ import tempfile
 
 
 def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
+    """Write to a temporary file in the same folder, fsync, then rename over `path`.
+
+    A `path` that exists and is not a regular file (`/dev/null`, a FIFO) is written in place:
+    renaming over it would replace a device with a file."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        return
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)

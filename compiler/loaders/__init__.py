@@ -7,6 +7,7 @@ dialect's own syntax codes live with its loader.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 
 from ..diagnostics import Diagnostic
@@ -61,16 +62,26 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         return None, [file_diagnostic(path, IO_NOT_UTF8, msg, line, col)]
 
 
-def read(path: str, display: str) -> tuple[str | None, list[Diagnostic]]:
+@dataclasses.dataclass(frozen=True)
+class RawText:
+    """A file's text (None when unusable), the problems reading it, and the sha256 of its bytes."""
+
+    text: str | None
+    diagnostics: list[Diagnostic]
+    sha256: str = ""
+
+
+def read(path: str, display: str) -> RawText:
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
-        return None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")]
+        return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")])
+    digest = hashlib.sha256(raw).hexdigest()
     text, diags = decode(display, raw)
     if text is not None and not text.strip():
-        return None, [file_diagnostic(display, IO_EMPTY, "file is empty")]
-    return text, diags
+        return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], digest)
+    return RawText(text, diags, digest)
 
 
 def is_file(path: str) -> bool:

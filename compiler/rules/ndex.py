@@ -358,6 +358,8 @@ def _check_same_account(data: dict[str, Any], findings: Findings) -> None:
 
 def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -> None:
     for path, value in _strings(data):
+        if "$" not in value and "{" not in value:
+            continue  # the common case: nothing that could start a reference
         bad = malformed_references(value)
         if not bad:
             continue

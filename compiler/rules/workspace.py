@@ -162,12 +162,41 @@ def graph_diagnostics(manifest: Document, problems: list[GraphProblem]) -> list[
 
 def graph_check(ws: LoadedWorkspace) -> list[Diagnostic]:
     """Compile a valid workspace and report what makes its task graph unusable."""
-    from ..ir import build
-    from ..plan import GraphError, compile
+    from ..ir import After, ServerGroup
+    from ..plan import task_graph
 
-    assert ws.manifest is not None
-    try:
-        compile(build(ws))
-    except GraphError as exc:
-        return graph_diagnostics(ws.manifest, exc.problems)
-    return []
+    manifest = ws.manifest
+    assert manifest is not None
+    data = manifest.data if isinstance(manifest.data, dict) else {}
+    if not data.get("after") and not data.get("groups"):
+        return []  # without [[after]] or [groups] no graph problem can arise
+    kinds, groups = _task_kinds(manifest, ws)
+    caps = _table(data, "groups")
+    after = [After(str(a["task"]), tuple(str(n) for n in a["needs"])) for a in data.get("after", [])]
+    shape = task_graph(kinds, after, (ServerGroup(g, tuple(m), int(caps.get(g, 1))) for g, m in groups.items()))
+    return graph_diagnostics(manifest, list(shape.problems)) if shape.problems else []
+
+
+def _task_kinds(manifest: Document, ws: LoadedWorkspace) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Task id -> kind and the server groups, read from valid inputs without building the IR
+    (the same ids `plan.task_kinds` gives: in a valid config every pipe:// source is a task)."""
+    from .zmap import scheme, server_groups, source_names, stanza
+
+    data = manifest.data
+    kinds: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    if isinstance(data.get("bridge"), dict):
+        kinds["bridge:check"] = "bridge"
+    cfg = _table(data, "zmap").get("config")
+    if isinstance(cfg, str):
+        zdata = ws.data(os.path.abspath(os.path.join(_base(manifest), cfg)))
+        for name in source_names(zdata):
+            st = stanza(zdata, name)
+            if st is not None and scheme(st.get("url")) == "pipe":
+                kinds[f"pipe:{name}"] = "pipe"
+        groups = server_groups(zdata)
+    for p in data.get("profiles", []) or []:
+        kinds[f"profile:{p['name']}"] = "profile"
+    for path, _ in plan_files(manifest):
+        kinds[f"ndex:{os.path.splitext(os.path.basename(path))[0]}"] = "ndex"
+    return kinds, groups

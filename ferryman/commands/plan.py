@@ -31,9 +31,12 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
     from ferryman.compiler.plan import GraphError, compile
     from ferryman.compiler.validate import load_workspace
 
+    from . import no_gc
+
     if not os.path.isfile(manifest):
         raise UsageError(f"workspace manifest {manifest} does not exist")
-    loaded = load_workspace(manifest)
+    with no_gc():
+        loaded = load_workspace(manifest)
     warnings = [d for d in loaded.diagnostics if not d.is_error]
     if not loaded.ok:
         sys.stderr.write(render(loaded.diagnostics, "text", files_checked=len(loaded.files)))
@@ -42,7 +45,8 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
     if warnings:
         sys.stderr.write(render(warnings, "text", files_checked=len(loaded.files)))
     try:
-        return compile(build(loaded), include_delayed=include_delayed)
+        with no_gc():
+            return compile(build(loaded), include_delayed=include_delayed)
     except GraphError as exc:
         from ferryman.compiler.rules.workspace import graph_diagnostics
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from ferryman.compiler.validate import Report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,10 +37,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ferryman.compiler.diagnostics import render, summary_line
-    from ferryman.compiler.validate import validate_paths, validate_workspace
+
+    from . import no_gc
 
     if args.workspace and args.paths:
         raise UsageError("give PATHs or --workspace, not both")
+    with no_gc():
+        report = _validate(args)
+    out = render(report.diagnostics, args.format, files_checked=report.files)
+    if args.format == "text":
+        sys.stderr.write(out)
+        if not args.quiet:
+            sys.stderr.write(summary_line(report.diagnostics, report.files) + "\n")
+    else:
+        sys.stdout.write(out)
+    failed = report.errors > 0 or (args.strict and report.warnings > 0)
+    return ExitCode.FAILED if failed else ExitCode.OK
+
+
+def _validate(args: argparse.Namespace) -> Report:
+    from ferryman.compiler.validate import validate_paths, validate_workspace
+
     if args.workspace:
         if not os.path.isfile(args.workspace):
             raise UsageError(f"workspace manifest {args.workspace} does not exist")
@@ -53,13 +74,4 @@ def run(args: argparse.Namespace) -> int:
                 hint="give PATHs to check, or --workspace FILE",
             )
         report = validate_workspace("ferryman.toml")
-
-    out = render(report.diagnostics, args.format, files_checked=report.files)
-    if args.format == "text":
-        sys.stderr.write(out)
-        if not args.quiet:
-            sys.stderr.write(summary_line(report.diagnostics, report.files) + "\n")
-    else:
-        sys.stdout.write(out)
-    failed = report.errors > 0 or (args.strict and report.warnings > 0)
-    return ExitCode.FAILED if failed else ExitCode.OK
+    return report

@@ -1,0 +1,156 @@
+"""validate benchmark (DESIGN 8): how fast `ferryman validate` is against its peers, in one run.
+
+On the generated workspace (see common.py: 2,000 NDEx copy plans, a ZMap config of 10,000 pipe
+sources in 200 server groups with its styles file and scripts, three IDTrack externals YAMLs of
+real size, one ferryman.toml), each measure times two whole commands as subprocesses, alternating
+them, and compares the medians:
+
+(a) `ferryman validate copy-plans` against `check-jsonschema --schemafile
+    schemas/copy-plan.schema.json` on the same 2,000 files.     target: ferryman <= 0.7x
+(b) `ferryman validate --workspace ferryman.toml` against the bare parse of the same files
+    (below).                                                    target: ferryman <= 3x
+(c) `ferryman --version` against `python -c pass`.              target: ferryman <= 3x
+
+"Bare parse" is the least a program must do to read every file `validate --workspace` reads:
+one fresh interpreter (the same Python) that reads the manifest with tomllib, finds the inputs
+the way the manifest names them, `json.loads` each copy plan, `yaml.load(CSafeLoader)` each
+externals template, and splits the ZMap config and its styles file into {group: {key: value}}
+line by line (comments and blank lines skipped, `;`-lists split) - GKeyFile's syntax without its
+escapes, checks or positions. No schema, no rules, no script checks: the ratio is the price of
+everything validation adds to reading the files. Interpreter start-up is in both sides.
+
+Exit status 0 even when a target is missed (this is a report); a missed target prints MISS.
+Exit 1 when a measure cannot be taken because a command does not run correctly (e.g. ferryman
+finds the generated workspace invalid): that row says ERROR and the others are still measured.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import common
+from common import Command, CommandFailed, Row, check_runs, command_sampler, interleaved
+
+BARE_PARSE = r"""
+import json, os, sys, tomllib
+import yaml
+
+def gkeyfile(path):
+    groups = {}
+    group = None
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            s = line.strip()
+            if not s or s[0] == "#":
+                continue
+            if s[0] == "[":
+                group = groups.setdefault(s[1:-1], {})
+                continue
+            key, _, value = s.partition("=")
+            value = value.strip()
+            group[key.strip()] = [v.strip() for v in value.split(";") if v.strip()] if ";" in value else value
+    return groups
+
+manifest = os.path.abspath(sys.argv[1])
+root = os.path.dirname(manifest)
+with open(manifest, "rb") as fh:
+    ws = tomllib.load(fh)
+zmap = os.path.join(root, ws["zmap"]["config"])
+config = gkeyfile(zmap)
+styles = config["ZMap"].get("stylesfile")
+if styles:
+    gkeyfile(os.path.join(os.path.dirname(zmap), styles))
+plans = os.path.join(root, ws["ndex"]["plans"])
+for name in sorted(os.listdir(plans)):
+    if name.endswith(".json"):
+        with open(os.path.join(plans, name), "rb") as fh:
+            json.loads(fh.read())
+for template in dict.fromkeys(p["template"] for p in ws.get("profiles", [])):
+    with open(os.path.join(root, template), "rb") as fh:
+        yaml.load(fh.read(), Loader=yaml.CSafeLoader)
+"""
+
+TARGET_VS_CHECK_JSONSCHEMA = 0.7
+TARGET_VS_BARE_PARSE = 3.0
+TARGET_STARTUP = 3.0
+
+
+def _measure(
+    name: str, peer_name: str, ours: Command, peer: Command, target: float, repeat: int, *, summary: bool = True
+) -> Row:
+    try:
+        ours_warm, ours_proc = check_runs(ours)
+        peer_warm, _ = check_runs(peer)
+    except CommandFailed as exc:
+        return Row.failed(name, peer_name, target, str(exc))
+    # validate prints its summary last on stderr: it shows what was checked (and any warnings)
+    said = (ours_proc.stderr or "").strip().splitlines()
+    note = f"ferryman said: {said[-1]}" if summary and said else ""
+    a, b = interleaved(command_sampler(ours, ours_warm), command_sampler(peer, peer_warm), repeat)
+    return Row(name, peer_name, a, b, target, note)
+
+
+def measure(ws: common.Workspace, repeat: int) -> list[Row]:
+    """The three measures of the module docstring, on workspace `ws`."""
+    ferryman = common.ferryman_command()
+    python = common.python()
+    rows: list[Row] = []
+
+    checker = common.venv_script("check-jsonschema")
+    plans = [str(p.relative_to(ws.root)) for p in ws.plan_files()]
+    label = f"(a) validate {len(plans):,} plans"
+    if checker is None:
+        missing = "check-jsonschema is not installed (pip install check-jsonschema, or the test extra)"
+        rows.append(Row.failed(label, "check-jsonschema", TARGET_VS_CHECK_JSONSCHEMA, missing))
+    else:
+        schema = str(common.ROOT / "schemas" / "copy-plan.schema.json")
+        rows.append(
+            _measure(
+                label,
+                "check-jsonschema",
+                Command([*ferryman, "validate", "copy-plans"], ws.root),
+                Command([checker, "--schemafile", schema, *plans], ws.root),
+                TARGET_VS_CHECK_JSONSCHEMA,
+                repeat,
+            )
+        )
+    rows.append(
+        _measure(
+            "(b) validate --workspace",
+            "bare parse",
+            Command([*ferryman, "validate", "--workspace", "ferryman.toml"], ws.root),
+            Command([python, "-c", BARE_PARSE, "ferryman.toml"], ws.root),
+            TARGET_VS_BARE_PARSE,
+            repeat,
+        )
+    )
+    rows.append(
+        _measure(
+            "(c) ferryman --version",
+            "python -c pass",
+            Command([*ferryman, "--version"], ws.root),
+            Command([python, "-c", "pass"], ws.root),
+            TARGET_STARTUP,
+            repeat,
+            summary=False,
+        )
+    )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = common.arguments((__doc__ or "").splitlines()[0])
+    args = parser.parse_args(argv)
+    common.positive(args, parser)
+    ws = common.workspace(args.scale, regenerate=args.regenerate, data=args.data_dir)
+    t0 = time.perf_counter()
+    rows = measure(ws, args.repeat)
+    common.report("ferryman validate benchmark", ws, args.scale, args.repeat, rows, args.json)
+    print(f"(measured in {time.perf_counter() - t0:.1f} s)")
+    # a missed target is a finding, not a failure; a measure that could not be taken is
+    return 1 if any(r.error for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
