@@ -5,18 +5,21 @@ sides and comparing medians:
 
 (1) compile, in-process: `ferryman.compile(ferryman.load(M))` against `validate_workspace(M)`,
     each timed inside a fresh interpreter around the call alone.     target: compile <= 1.5x
+    (issue: "compiling ... takes at most 1.5x its validation time")
 (2) `ferryman plan --workspace M --format json` (stdout discarded) against
-    `ferryman validate --workspace M`, whole commands.                target: plan <= 1.5x
+    `ferryman validate --workspace M`, whole commands.                target: plan <= 2x
+    (the plan file; the issue names no figure, so it gets the text target)
 (3) `ferryman plan --workspace M --format text` (stdout discarded) against
     `ferryman validate --workspace M`, whole commands.                target: plan <= 2x
+    (issue: "`plan --format text` of it prints in under 2x that")
 
 Why (1) is the measure of the compiler: both sides share interpreter start-up and the import of
 ferryman's entry modules, which would pull the ratio of two whole commands towards 1 whatever the
 compiler costs; timing the call alone in a fresh interpreter compares exactly the work each does
 (lazy imports, schema validators, caches, all cold, as a user's command finds them). (2) and (3)
-are what a user sees at the prompt. Note that `validate --workspace` already builds the IR and
-compiles the graph (it reports cycles and unacquirable groups), so the compile's extra work over
-validation is turning the IR into plan tasks once more and serializing; (3) adds the text template.
+are what a user sees at the prompt. `validate --workspace` checks the task graph (cycles, unknown
+tasks, unacquirable groups) from the inputs without building the IR, so the compile's extra work
+over validation is the IR, the plan tasks and their serialization; (3) adds the text template.
 
 `--out /dev/null` is deliberately not used: `--out` writes atomically (a temporary file beside the
 target, then a rename), which must not be pointed at /dev. JSON on stdout is the same plan text.
@@ -55,7 +58,7 @@ print(json.dumps({"seconds": elapsed, **outcome}))
 """
 
 TARGET_COMPILE = 1.5
-TARGET_PLAN_JSON = 1.5
+TARGET_PLAN_JSON = 2.0
 TARGET_PLAN_TEXT = 2.0
 
 

@@ -60,8 +60,11 @@ class Task:
         }
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # the C encoder, built once
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(value)
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -172,11 +175,15 @@ class Plan:
     def edges(self) -> dict[str, tuple[str, ...]]:
         return {t.id: t.after for t in self.tasks}
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Task]:
+        return {t.id: t for t in self.tasks}
+
     def task(self, task_id: str) -> Task:
-        for t in self.tasks:
-            if t.id == task_id:
-                return t
-        raise KeyError(task_id)
+        return self._by_id[task_id]
+
+    def task_groups(self, task_id: str) -> tuple[str, ...]:
+        return self._by_id[task_id].groups
 
     def run_order(self) -> list[Task]:
         by_id = {t.id: t for t in self.tasks}

@@ -7,6 +7,7 @@ import os
 import shlex
 from collections import Counter
 from importlib import resources
+from types import SimpleNamespace
 from typing import Any
 
 from .plan import Plan, Task
@@ -107,20 +108,23 @@ def context(plan: Plan, *, include_delayed: bool | None = None) -> dict[str, Any
     order = plan.run_order()
     kinds = Counter(t.kind for t in plan.tasks)
     delayed = [t for t in plan.tasks if t.delayed]
+    # attribute objects, not dicts: Jinja tries getattr first, and a miss costs an exception
     tasks = [
-        {
-            "n": i,
-            "id": t.id,
-            "kind": t.kind,
-            "after": list(t.after),
-            "groups": list(t.groups),
-            "host": t.host,
-            "delayed": t.delayed,
-            "skipped": t.delayed and not include,
-            "details": _details(plan, t),
-        }
+        SimpleNamespace(
+            n=i,
+            id=t.id,
+            kind=t.kind,
+            after=list(t.after),
+            groups=list(t.groups),
+            host=t.host,
+            delayed=t.delayed,
+            skipped=t.delayed and not include,
+            details=SimpleNamespace(**_details(plan, t)),
+        )
         for i, t in enumerate(order, 1)
     ]
+    # DOT/Mermaid clusters: a task in several groups is drawn inside its first group's cluster
+    clusters = [(g, [m for m in g.members if plan.task_groups(m)[:1] == (g.name,)]) for g in plan.groups]
     return {
         "plan": plan,
         "digest": plan.digest,
@@ -130,6 +134,7 @@ def context(plan: Plan, *, include_delayed: bool | None = None) -> dict[str, Any
         "include_delayed": include,
         "tasks": tasks,
         "groups": plan.groups,
+        "clusters": clusters,
         "limit": LIST_LIMIT,
     }
 
