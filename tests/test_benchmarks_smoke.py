@@ -68,7 +68,7 @@ def test_plan_bench_smoke(tmp_path: Path) -> None:
         proc.stdout,
         ["(1) compile (API, in-process)", "(2) plan --format json", "(3) plan --format text"],
     )
-    assert [r["target"] for r in report["rows"]] == [1.5, 1.5, 2.0]
+    assert [r["target"] for r in report["rows"]] == [1.5, 2.0, 2.0]
     # 100 pipe sources + 20 copy plans + 3 profiles
     assert "123 tasks compiled" in report["rows"][0]["note"]
 
