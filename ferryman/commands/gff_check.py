@@ -35,22 +35,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="processes per large file: 1, or 2 to check its halves at once (default: 2 when a CPU is idle)",
+        help="processes per large file: 1, or 2 to check its halves at once when a CPU is idle (default: 2)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
 
 
 def _default_jobs() -> int:
-    """Two processes per large file when a CPU is idle, else one."""
+    """Two processes per large file when this process may use two CPUs (the checker itself only
+    starts the second one when a CPU is idle)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        busy = 0.0
-    return 2 if cpus >= 2 and busy <= cpus - 1 else 1
+    return 2 if cpus >= 2 else 1
 
 
 def run(args: argparse.Namespace) -> int:
