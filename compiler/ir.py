@@ -18,6 +18,23 @@ from .pipeurl import PipeUrl
 from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
 from .validate import LoadedWorkspace
 
+__all__ = [
+    "After",
+    "Bridge",
+    "CopyPlan",
+    "Endpoint",
+    "Flip",
+    "InputFile",
+    "PipeUrl",
+    "Profile",
+    "Region",
+    "ServerGroup",
+    "Source",
+    "Workspace",
+    "ZMapConfig",
+    "build",
+]
+
 
 @dataclasses.dataclass(frozen=True)
 class Region:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 
 from ferryman.compiler.plan import Plan, Task
+
 from ..scheduler import TaskOutcome
 
 

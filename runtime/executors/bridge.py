@@ -6,6 +6,7 @@ import socket
 import time
 
 from ferryman.compiler.plan import Task
+
 from ..scheduler import TaskOutcome
 from . import RunContext
 

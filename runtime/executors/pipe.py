@@ -10,6 +10,7 @@ import subprocess
 import time
 
 from ferryman.compiler.plan import Task
+
 from ..files import tail_line
 from ..gff import GffChecker
 from ..scheduler import TaskOutcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ferryman.compiler.plan import Task
 from ferryman.compiler.profiles import Flip, render_modified
+
 from ..files import atomic_write
 from ..scheduler import TaskOutcome
 from . import RunContext
