@@ -1,4 +1,4 @@
-"""Check GFF2/GFF3 files the way the runtime checks a pipe script's output (DESIGN section 5).
+"""Check GFF2/GFF3 files the way the runtime checks a pipe script's output (see docs/gff.md).
 
 Errors go to stderr as `path:LINE: message` (or to stdout as JSON with --format json); `-` reads
 standard input. Exit 0 when every file is valid, 1 when one is not, 2 on usage errors.
