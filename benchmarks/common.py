@@ -617,3 +617,17 @@ def positive(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         parser.error("--repeat must be at least 1")
     if not args.scale > 0:
         parser.error("--scale must be above 0")
+
+
+def main(title: str, doc: str | None, measure: Callable[[Workspace, int], list[Row]], argv: list[str] | None) -> int:
+    """A benchmark script's whole run: options, the workspace, the measures, the report."""
+    parser = arguments((doc or "").splitlines()[0])
+    args = parser.parse_args(argv)
+    positive(args, parser)
+    ws = workspace(args.scale, regenerate=args.regenerate, data=args.data_dir)
+    t0 = time.perf_counter()
+    rows = measure(ws, args.repeat)
+    report(title, ws, args.scale, args.repeat, rows, args.json)
+    print(f"(measured in {time.perf_counter() - t0:.1f} s)")
+    # a missed target is a finding, not a failure; a measure that could not be taken is
+    return 1 if any(r.error for r in rows) else 0

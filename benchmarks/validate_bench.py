@@ -27,7 +27,6 @@ finds the generated workspace invalid): that row says ERROR and the others are s
 from __future__ import annotations
 
 import sys
-import time
 
 import common
 from common import Command, CommandFailed, Row, check_runs, command_sampler, interleaved
@@ -140,16 +139,7 @@ def measure(ws: common.Workspace, repeat: int) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = common.arguments((__doc__ or "").splitlines()[0])
-    args = parser.parse_args(argv)
-    common.positive(args, parser)
-    ws = common.workspace(args.scale, regenerate=args.regenerate, data=args.data_dir)
-    t0 = time.perf_counter()
-    rows = measure(ws, args.repeat)
-    common.report("ferryman validate benchmark", ws, args.scale, args.repeat, rows, args.json)
-    print(f"(measured in {time.perf_counter() - t0:.1f} s)")
-    # a missed target is a finding, not a failure; a measure that could not be taken is
-    return 1 if any(r.error for r in rows) else 0
+    return common.main("ferryman validate benchmark", __doc__, measure, argv)
 
 
 if __name__ == "__main__":

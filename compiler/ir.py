@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from ferryman.errors import InputError
 
 from .pipeurl import PipeUrl
+from .profiles import Flip  # one record for an Include flip: the profile functions build it
 from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
 from .validate import LoadedWorkspace
 
@@ -86,15 +87,6 @@ class CopyPlan:
     id_list: tuple[str, ...]
     update_target: bool
     update_read_only: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class Flip:
-    form: str
-    database: str
-    assembly: str
-    before: bool
-    after: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,7 +239,7 @@ def _profile(root: str, prof: dict[str, Any], template_data: Any) -> Profile:
         output=_rel(root, os.path.join(root, prof["output"])),
         release=int(prof["release"]),
         allow=names,
-        flips=tuple(Flip(f.form, f.database, f.assembly, f.before, f.after) for f in flips),
+        flips=tuple(flips),
     )
 
 
