@@ -6,10 +6,10 @@ import functools
 import os
 import shlex
 from collections import Counter
-from importlib import resources
 from types import SimpleNamespace
 from typing import Any
 
+from . import packagedata
 from .plan import Plan, Task
 
 LIST_LIMIT = 8  # items shown before a list collapses into "… and N more"
@@ -20,7 +20,7 @@ def _env() -> Any:
     import jinja2
 
     def load(name: str) -> str:
-        return (resources.files("ferryman.templates") / name).read_text(encoding="utf-8")
+        return packagedata.read_text("ferryman.templates", name)
 
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(load),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
+import os
 from typing import TYPE_CHECKING, Any
 
+from . import packagedata
 from .diagnostics import JsonPath
 from .document import Document, Findings, define
 
@@ -25,13 +26,13 @@ _PACKAGE = "ferryman.schemas"
 
 def names() -> list[str]:
     """The names of the shipped schemas (file `NAME.schema.json`)."""
-    files = resources.files(_PACKAGE).iterdir()
-    return sorted(f.name.removesuffix(".schema.json") for f in files if f.name.endswith(".schema.json"))
+    files = os.listdir(packagedata.folder(_PACKAGE))
+    return sorted(f.removesuffix(".schema.json") for f in files if f.endswith(".schema.json"))
 
 
 def text(name: str) -> str:
     """The text of schema `name`, as shipped."""
-    return (resources.files(_PACKAGE) / f"{name}.schema.json").read_text(encoding="utf-8")
+    return packagedata.read_text(_PACKAGE, f"{name}.schema.json")
 
 
 @functools.cache

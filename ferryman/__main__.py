@@ -1,3 +1,3 @@
-from ferryman.cli import main
+from ferryman.cli import entry
 
-raise SystemExit(main())
+entry()

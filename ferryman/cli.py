@@ -91,3 +91,24 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"ferryman: internal error: {type(exc).__name__}: {exc}\n")
         sys.stderr.write("  hint: rerun with FERRYMAN_DEBUG=1 for the traceback, and report it\n")
         return ExitCode.FAILED
+
+
+# Commands that build a large heap and hold no resources at exit: they end with os._exit, skipping
+# the interpreter's teardown of every object (30-40 ms for a 12,000-task plan).
+QUICK_EXIT = frozenset({"validate", "plan", "schema"})
+
+
+def entry() -> None:
+    """The console script: run `main`, flush, exit."""
+    code = main()
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command in QUICK_EXIT:
+        import os
+
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (BrokenPipeError, ValueError, AttributeError):
+            pass
+        os._exit(code)
+    sys.exit(code)

@@ -60,14 +60,17 @@ def run(args: argparse.Namespace) -> int:
     from ferryman.compiler.render import render
     from ferryman.runtime.files import atomic_write
 
+    from . import no_gc
+
     if args.with_deps and not args.only:
         raise UsageError("--with-deps needs --only")
     plan = compile_workspace(args.workspace, include_delayed=args.include_delayed)
     assert isinstance(plan, Plan)
-    if args.only:
-        plan = plan.select(args.only, with_deps=args.with_deps)
-    if args.out:
-        atomic_write(args.out, plan.to_json())
-        sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
-    sys.stdout.write(render(plan, args.format))
+    with no_gc():  # a short burst of many small objects, as in compiling
+        if args.only:
+            plan = plan.select(args.only, with_deps=args.with_deps)
+        if args.out:
+            atomic_write(args.out, plan.to_json())
+            sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
+        sys.stdout.write(render(plan, args.format))
     return ExitCode.OK
