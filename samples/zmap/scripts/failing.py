@@ -5,9 +5,10 @@ Arguments: source=NAME (the name written to the trace file; default failing); th
 ignored. When FERRYMAN_TRACE names a file, one line "NAME START END" is appended to it.
 """
 
-import os
 import sys
 import time
+
+from demotrace import trace
 
 
 def main(argv):
@@ -16,10 +17,7 @@ def main(argv):
     sys.stderr.write(
         "failing.py: error: cannot connect to the annotation database at db.example.org:5432 (connection refused)\n"
     )
-    target = os.environ.get("FERRYMAN_TRACE")
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(f"{args.get('source', 'failing')} {started:.6f} {time.time():.6f}\n")
+    trace(args.get("source", "failing"), started)
     return 2
 
 

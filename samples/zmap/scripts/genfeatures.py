@@ -13,9 +13,10 @@ The same arguments always give the same output. When FERRYMAN_TRACE names a file
 "NAME START END" (time.time() at start and end) is appended to it.
 """
 
-import os
 import sys
 import time
+
+from demotrace import trace
 
 
 def mix(*numbers):
@@ -56,13 +57,6 @@ def main(argv):
     sys.stdout.flush()
     trace(args.get("source", "genfeatures"), started)
     return 0
-
-
-def trace(label, started):
-    target = os.environ.get("FERRYMAN_TRACE")
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(f"{label} {started:.6f} {time.time():.6f}\n")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ parts, so every Parent resolves. When FERRYMAN_TRACE names a file, one line
 "NAME START END" (time.time() at start and end) is appended to it.
 """
 
-import os
 import sys
 import time
+
+from demotrace import trace
 
 
 def main(argv):
@@ -72,13 +73,6 @@ def serve(args):
     sys.stdout.write("\n".join(out) + "\n")
     sys.stdout.flush()
     return 0
-
-
-def trace(label, started):
-    target = os.environ.get("FERRYMAN_TRACE")
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(f"{label} {started:.6f} {time.time():.6f}\n")
 
 
 if __name__ == "__main__":

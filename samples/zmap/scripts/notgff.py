@@ -6,9 +6,10 @@ scripts often do. Arguments: source=NAME (the name written to the trace file; de
 the rest are ignored. When FERRYMAN_TRACE names a file, one line "NAME START END" is appended.
 """
 
-import os
 import sys
 import time
+
+from demotrace import trace
 
 
 def main(argv):
@@ -20,10 +21,7 @@ def main(argv):
         "</html>\n"
     )
     sys.stdout.flush()
-    target = os.environ.get("FERRYMAN_TRACE")
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(f"{args.get('source', 'notgff')} {started:.6f} {time.time():.6f}\n")
+    trace(args.get("source", "notgff"), started)
     return 0
 
 

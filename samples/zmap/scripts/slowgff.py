@@ -11,9 +11,10 @@ Like many real servers it writes a warning to stderr and still succeeds. When FE
 names a file, one line "NAME START END" (time.time() at start and end) is appended to it.
 """
 
-import os
 import sys
 import time
+
+from demotrace import trace
 
 
 def main(argv):
@@ -44,13 +45,6 @@ def main(argv):
     sys.stdout.flush()
     trace(args.get("source", "slowgff"), started)
     return 0
-
-
-def trace(label, started):
-    target = os.environ.get("FERRYMAN_TRACE")
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(f"{label} {started:.6f} {time.time():.6f}\n")
 
 
 if __name__ == "__main__":
