@@ -287,3 +287,68 @@ def test_json_log_format_and_runs_listing(tmp_path: Path) -> None:
     assert shown.returncode == 0
     assert shown.stdout.startswith(f"run {run_id}  workspace t  failed")
     assert ferryman("runs", "show", "nope", cwd=root).returncode == 2
+
+
+PROXY_SCRIPT = r'''#!/usr/bin/env python3
+import os, sys
+with open(os.environ["PROXY_SEEN"], "a") as fh:
+    fh.write(os.environ.get("ALL_PROXY", "-") + " " + os.environ.get("all_proxy", "-") + "\n")
+print("##gff-version 3")
+'''
+
+
+def _bridge_ws(root: Path, port: int) -> Path:
+    make_ws(root, {"net": {"query": ""}}, {})
+    (root / "zmap" / "scripts" / "t.py").write_text(PROXY_SCRIPT)
+    manifest = root / "ferryman.toml"
+    manifest.write_text(manifest.read_text() + f"\n[bridge]\nsocks_port = {port}\nwait_s = 0.5\n"
+                        'jump = "me@login"\ntarget = "compute123"\n')
+    return root
+
+
+def test_bridge_check_then_proxy_variables(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as listener:  # stands in for the SOCKS port an `ssh -R` would open
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        root = _bridge_ws(tmp_path, port)
+        plan = json.loads(ferryman("plan", "--format", "json", cwd=root).stdout)
+        assert [(t["id"], t["after"]) for t in plan["tasks"]] == [("bridge:check", []), ("pipe:net", ["bridge:check"])]
+        seen = tmp_path / "seen"
+        proc = ferryman("run", "--progress", "none", cwd=root, env={"PROXY_SEEN": str(seen)})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    proxy = f"socks5h://127.0.0.1:{port}"
+    assert seen.read_text() == f"{proxy} {proxy}\n"
+
+
+def test_bridge_down_fails_fast_with_the_tunnel_command(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = _bridge_ws(tmp_path, port)
+    proc = ferryman("run", "--progress", "none", cwd=root, env={"PROXY_SEEN": str(tmp_path / "seen")})
+    assert proc.returncode == 1
+    assert (f"bridge:check: nothing listens on 127.0.0.1:{port}; start the tunnel: "
+            f"ssh -N -o ExitOnForwardFailure=yes -J me@login -R 127.0.0.1:{port} compute123") in proc.stdout
+    assert "(skipped because of it: pipe:net)" in proc.stdout
+    assert not (tmp_path / "seen").exists()
+
+
+def test_max_parallel_and_fail_fast(tmp_path: Path) -> None:
+    srcs = {n: {"query": "sleep=0.3"} for n in ("a", "b", "c")}
+    root = make_ws(tmp_path, srcs, {})
+    trace = tmp_path / "trace"
+    assert run(root, "--max-parallel", "1", trace=trace).returncode == 0
+    iv = sorted(intervals(trace).values())
+    assert all(iv[i][1] <= iv[i + 1][0] for i in range(len(iv) - 1)), "tasks overlapped with --max-parallel 1"
+    root2 = make_ws(tmp_path / "ff", {"bad": {"query": "mode=crash"}, "x": {"query": "sleep=0.2"},
+                                      "y": {"query": "sleep=0.2"}}, {}, max_parallel=1)
+    trace2 = tmp_path / "trace2"
+    proc = ferryman("run", "--progress", "none", "--fail-fast", cwd=root2, env={"FERRYMAN_TRACE": str(trace2)})
+    assert proc.returncode == 1
+    assert "pipe:bad" in proc.stdout and "cancelled" in proc.stdout
+    assert not trace2.exists()  # nothing started after the first failure
