@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
 
+from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
 from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
@@ -35,6 +36,9 @@ __all__ = [
     "ZMapConfig",
     "build",
 ]
+
+
+DEFAULT_STATE_DIR = ".ferryman"  # as schemas/workspace.schema.json says
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,10 +152,7 @@ def sha256_file(path: str) -> str:
 
 
 def _rel(root: str, path: str) -> str:
-    prefix = root.rstrip(os.sep) + os.sep
-    if path.startswith(prefix) and os.sep + os.pardir not in path and os.sep + "." not in path:
-        return path[len(prefix) :].replace(os.sep, "/")  # the common case, without relpath's cost
-    return os.path.relpath(path, root).replace(os.sep, "/")
+    return (below(path, root) or os.path.relpath(path, root)).replace(os.sep, "/")
 
 
 def _bool(v: Any, default: bool = False) -> bool:
@@ -292,7 +293,7 @@ def build(loaded: LoadedWorkspace, *, hash_inputs: bool = True) -> Workspace:
         name=str(ws.get("name")),
         root=root,
         manifest=_rel(root, loaded.manifest_path),
-        state_dir=str(ws.get("state_dir", ".ferryman")),
+        state_dir=str(ws.get("state_dir", DEFAULT_STATE_DIR)),
         max_parallel=int(ws.get("max_parallel", 8)),
         per_host_limit=int(ws.get("per_host_limit", 4)),
         region=region,

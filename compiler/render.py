@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import functools
-import os
 import shlex
 from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
 from . import packagedata
+from .paths import below
 from .plan import Plan, Task
 
 LIST_LIMIT = 8  # items shown before a list collapses into "… and N more"
 
 
 @functools.cache
-def _env() -> Any:
+def templates() -> Any:
     import jinja2
 
     def load(name: str) -> str:
@@ -50,17 +50,11 @@ def collapse(items: Any, limit: int = LIST_LIMIT, sep: str = ", ") -> str:
     return sep.join(str(i) for i in items[:limit]) + f"{sep}… and {len(items) - limit} more"
 
 
-def _rel(path: str, base: str) -> str | None:
-    """`path` relative to the folder `base` when it lies below it (both normalized), else None."""
-    prefix = base.rstrip(os.sep) + os.sep
-    return path[len(prefix) :] if path.startswith(prefix) else None
-
-
 def shell_line(plan: Plan, task: Task) -> str:
     """A pipe task as a copyable shell line, run from the workspace root."""
     a = task.action
-    cwd = _rel(a["cwd"], plan.root) or a["cwd"]
-    rel = _rel(a["script"], a["cwd"])
+    cwd = below(a["cwd"], plan.root) or a["cwd"]
+    rel = below(a["script"], a["cwd"])
     exe = "./" + rel if rel else a["script"]
     args = " ".join(shlex.quote(x) for x in a["argv"][1:])
     return f"(cd {shlex.quote(cwd)} && {shlex.quote(exe)}{' ' + args if args else ''})"
@@ -144,5 +138,5 @@ def render(plan: Plan, fmt: str, *, include_delayed: bool | None = None) -> str:
     if fmt == "json":
         return plan.to_json()
     template = {"text": "plan.txt.j2", "dot": "plan.dot.j2", "mermaid": "plan.mmd.j2"}[fmt]
-    out: str = _env().get_template(template).render(**context(plan, include_delayed=include_delayed))
+    out: str = templates().get_template(template).render(**context(plan, include_delayed=include_delayed))
     return out

@@ -15,18 +15,12 @@ from .diagnostics import Diagnostic
 from .document import Document, Findings
 from .kinds import KINDS, Kind, detect, is_candidate
 from .loaders import IO_UNKNOWN_KIND, RawText, file_diagnostic, read
+from .paths import below
 
 
 def display_path(path: str) -> str:
     """Paths in messages: relative to the current folder when below it, else as given."""
-    if os.path.isabs(path) and "/." not in path:
-        here = os.getcwd().rstrip(os.sep) + os.sep
-        return path[len(here) :] if path.startswith(here) else path  # relpath's answer, without its cost
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith(os.pardir) else rel
+    return below(os.path.abspath(path), os.getcwd()) or path
 
 
 @dataclasses.dataclass

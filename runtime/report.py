@@ -10,7 +10,7 @@ ORDER = ("failed", "cancelled", "skipped", "succeeded", "running", "pending")
 
 
 def render_summary(run: RunSummary) -> str:
-    from ferryman.compiler.render import _env
+    from ferryman.compiler.render import templates
 
     tasks = sorted(run.tasks.values(), key=lambda t: (ORDER.index(t.status) if t.status in ORDER else 9, t.id))
     rows: list[dict[str, Any]] = []
@@ -37,7 +37,7 @@ def render_summary(run: RunSummary) -> str:
     counts = run.counts()
     count_line = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts.get(s))
     duration = run.ended - run.started if run.ended is not None and run.started is not None else None
-    out: str = _env().get_template("run.txt.j2").render(
+    out: str = templates().get_template("run.txt.j2").render(
         run=run, tasks=rows, width=max((len(t.id) for t in tasks), default=4), counts=count_line or "no tasks",
         causes=causes, duration=duration,
     )

@@ -19,6 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _state_dir(manifest: str) -> str:
+    from ferryman.compiler.ir import DEFAULT_STATE_DIR
     from ferryman.compiler.loaders.tomlfile import tomllib
     if not os.path.isfile(manifest):
         raise UsageError(f"workspace manifest {manifest} does not exist")
@@ -28,7 +29,7 @@ def _state_dir(manifest: str) -> str:
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {manifest}: {exc}") from None
     ws = data.get("workspace") if isinstance(data.get("workspace"), dict) else {}
-    state = ws.get("state_dir", ".ferryman") if isinstance(ws, dict) else ".ferryman"
+    state = ws.get("state_dir", DEFAULT_STATE_DIR) if isinstance(ws, dict) else DEFAULT_STATE_DIR
     return os.path.join(os.path.dirname(os.path.abspath(manifest)), str(state))
 
 
