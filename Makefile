@@ -26,7 +26,7 @@ demo: setup
 
 lint: setup
 	$(BIN)/ruff check ferryman compiler runtime tests benchmarks
-	$(BIN)/mypy ferryman compiler runtime
+	$(BIN)/mypy -p ferryman
 
 test: setup lint
 	$(BIN)/pytest -q

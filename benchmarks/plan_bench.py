@@ -42,7 +42,7 @@ from common import Command, CommandFailed, Row, Sampler, check_runs, command_sam
 IN_PROCESS = r"""
 import json, sys, time
 import ferryman
-from ferryman.compiler.validate import validate_workspace
+from ferryman.compiler.pipeline import validate_workspace
 
 mode, manifest = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
-
-
-@dataclasses.dataclass(frozen=True)
-class GraphProblem:
-    code: str
-    message: str
-    tasks: tuple[str, ...]  # the tasks involved, for locating the problem
 
 
 def find_cycle(edges: Mapping[str, Sequence[str]]) -> list[str] | None:
@@ -79,20 +71,4 @@ def with_dependencies(edges: Mapping[str, Sequence[str]], roots: Iterable[str]) 
             continue
         seen.add(t)
         todo.extend(edges.get(t, ()))
-    return seen
-
-
-def dependants_of(edges: Mapping[str, Sequence[str]], task: str) -> set[str]:
-    """Every task that transitively needs `task`."""
-    rev: dict[str, list[str]] = {}
-    for t, needs in edges.items():
-        for n in needs:
-            rev.setdefault(n, []).append(t)
-    seen: set[str] = set()
-    todo = list(rev.get(task, ()))
-    while todo:
-        t = todo.pop()
-        if t not in seen:
-            seen.add(t)
-            todo.extend(rev.get(t, ()))
     return seen

@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
 
+from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
 from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
-from .validate import LoadedWorkspace
 
 __all__ = [
     "After",
@@ -38,9 +38,6 @@ __all__ = [
 ]
 
 
-DEFAULT_STATE_DIR = ".ferryman"  # as schemas/workspace.schema.json says
-
-
 @dataclasses.dataclass(frozen=True)
 class Region:
     sequence: str | None
@@ -50,11 +47,11 @@ class Region:
 
 @dataclasses.dataclass(frozen=True)
 class ServerGroup:
-    """Members never active at once (or at most `capacity` of them)."""
+    """A ZMap `[Server-groups]` entry: source names never active at once (or at most the group's
+    capacity of them, from `[groups]`)."""
 
     name: str
     members: tuple[str, ...]
-    capacity: int = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +70,13 @@ class Endpoint:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.route).netloc
+        """`host` or `host:port` of the route, lower case, never its userinfo ("" when unparsable)."""
+        try:
+            parts = urlsplit(self.route)
+            host, port = parts.hostname or "", parts.port
+        except ValueError:
+            return ""
+        return f"{host}:{port}" if host and port is not None else host
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,8 +117,11 @@ class Bridge:
 
 @dataclasses.dataclass(frozen=True)
 class After:
+    """One `[[after]]` entry: `task` waits for `needs`; `index` is its place in the manifest."""
+
     task: str
     needs: tuple[str, ...]
+    index: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,7 +145,8 @@ class Workspace:
     profiles: tuple[Profile, ...]
     bridge: Bridge | None
     after: tuple[After, ...]
-    group_capacity: tuple[tuple[str, int], ...]
+    group_capacity: tuple[tuple[str, int], ...]  # [groups]: name -> capacity (default 1)
+    host_capacity: tuple[tuple[str, int], ...]  # [hosts]: name -> capacity (default per_host_limit)
     inputs: tuple[InputFile, ...]
 
 
@@ -244,10 +251,9 @@ def _profile(root: str, prof: dict[str, Any], template_data: Any) -> Profile:
     )
 
 
-def build(loaded: LoadedWorkspace, *, hash_inputs: bool = True) -> Workspace:
-    """The IR of a loaded workspace. Refuses one with errors: the IR is built from valid input only.
-
-    `hash_inputs=False` leaves `inputs` empty, for checks that need no plan (validate)."""
+def build(loaded: LoadedWorkspace) -> Workspace:
+    """The IR of a loaded workspace. Refuses one with errors (InputError): the IR is built from
+    valid input only, after the schema defaults were applied (compiler.defaults)."""
     errors = [d for d in loaded.diagnostics if d.is_error]
     if errors or loaded.manifest is None:
         first = errors[0] if errors else None
@@ -268,10 +274,6 @@ def build(loaded: LoadedWorkspace, *, hash_inputs: bool = True) -> Workspace:
     if isinstance(zm.get("config"), str):
         path = os.path.abspath(os.path.join(root, zm["config"]))
         zmap = _zmap(path, loaded.data(path))
-        caps = {str(k): int(v) for k, v in _table(data, "groups").items()}
-        zmap = dataclasses.replace(
-            zmap, groups=tuple(dataclasses.replace(g, capacity=caps.get(g.name, 1)) for g in zmap.groups)
-        )
     from .rules.workspace import plan_files
 
     assert loaded.manifest is not None
@@ -281,29 +283,29 @@ def build(loaded: LoadedWorkspace, *, hash_inputs: bool = True) -> Workspace:
         for p in data.get("profiles", []) or []
     )
     b = data.get("bridge")
-    bridge = (
-        Bridge(int(b.get("socks_port", 1080)), b.get("jump"), b.get("target"), float(b.get("wait_s", 10)))
-        if isinstance(b, dict)
-        else None
+    # defaults were filled in from the schema when the manifest was loaded (compiler.defaults)
+    bridge = Bridge(int(b["socks_port"]), b.get("jump"), b.get("target"), float(b["wait_s"])) if b else None
+    after = tuple(
+        After(str(a["task"]), tuple(str(n) for n in a["needs"]), i) for i, a in enumerate(data.get("after", []))
     )
-    after = tuple(After(str(a["task"]), tuple(str(n) for n in a["needs"])) for a in data.get("after", []) or [])
-    files = _input_files(loaded, zmap) if hash_inputs else []
+    files = _input_files(loaded, zmap)
     inputs = tuple(sorted((InputFile(_rel(root, p), _sha256(loaded, p)) for p in files), key=lambda i: i.path))
     return Workspace(
         name=str(ws.get("name")),
         root=root,
         manifest=_rel(root, loaded.manifest_path),
-        state_dir=str(ws.get("state_dir", DEFAULT_STATE_DIR)),
-        max_parallel=int(ws.get("max_parallel", 8)),
-        per_host_limit=int(ws.get("per_host_limit", 4)),
+        state_dir=str(ws["state_dir"]),
+        max_parallel=int(ws["max_parallel"]),
+        per_host_limit=int(ws["per_host_limit"]),
         region=region,
-        timeout_s=float(zm.get("timeout_s", 120)),
+        timeout_s=float(zm.get("timeout_s", 0)),  # only read when [zmap] (and so its default) is there
         zmap=zmap,
         copy_plans=plans,
         profiles=profs,
         bridge=bridge,
         after=after,
         group_capacity=tuple(sorted((str(k), int(v)) for k, v in _table(data, "groups").items())),
+        host_capacity=tuple(sorted((str(k), int(v)) for k, v in _table(data, "hosts").items())),
         inputs=inputs,
     )
 

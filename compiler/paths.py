@@ -15,3 +15,19 @@ def below(path: str, folder: str) -> str | None:
         return path[len(prefix) :] if path.startswith(prefix) else None
     rel = os.path.relpath(path, folder)
     return None if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
+
+
+def file_name(name: str) -> str:
+    """A name (a ZMap source, a plan stem, a profile) as one safe file-name component.
+
+    `/`, `\\`, NUL, `%` and control characters are percent-encoded, as are a leading `.` and an
+    empty name, so the result is never `.`, `..`, hidden, or more than one path component: an
+    output path made from a name stays inside its folder (docs/run.md, "Output paths").
+    Ordinary names ("havana", "cpg_islands", "Havana genes") come back unchanged."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch in "/\\%\0" or ord(ch) < 0x20 or ord(ch) == 0x7F or (i == 0 and ch == "."):
+            out.append("".join(f"%{b:02X}" for b in ch.encode()))
+        else:
+            out.append(ch)
+    return "".join(out) or "%00"

@@ -1,4 +1,4 @@
-"""The Plan: tasks, ordering edges, groups and limits compiled from the IR (DESIGN 3).
+"""The Plan: tasks, ordering edges, resources and limits compiled from the IR (DESIGN 3).
 
 A plan is deterministic (same inputs, same bytes), carries each input's sha256 and a digest of its
 canonical JSON, and holds no secret: passwords appear only as `${env:…}` (or `${input:…}`) references.
@@ -14,28 +14,36 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ferryman.errors import FerrymanError, StalePlanError
+from ferryman.errors import FerrymanError, StalePlanError, UsageError
 
-from . import graph
-from .ir import After, InputFile, ServerGroup, Workspace, sha256_file
+from . import graph, taskgraph, tasks
+from .ir import InputFile, Workspace, sha256_file
 
-FORMAT_VERSION = 1
-KINDS = ("bridge", "pipe", "profile", "ndex")
+FORMAT_VERSION = 2  # 2: resources (groups and hosts) with capacities; tasks list what they hold
 
 
 class GraphError(FerrymanError):
-    """The tasks cannot be ordered or run (cycle, unknown task, unacquirable group)."""
+    """The tasks cannot be ordered or run (cycle, unknown task, unacquirable resource)."""
 
-    def __init__(self, problems: list[graph.GraphProblem]) -> None:
+    def __init__(self, problems: list[taskgraph.GraphProblem]) -> None:
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
 
 
 @dataclasses.dataclass(frozen=True)
-class Group:
+class Resource:
+    """Something tasks hold while they run, at most `capacity` holders at once: a server group
+    (`group:NAME`) or a remote host (`host:NAME`)."""
+
+    id: str
+    kind: str  # group | host
     name: str
     capacity: int
-    members: tuple[str, ...]
+    members: tuple[str, ...]  # task ids, sorted
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "name": self.name, "capacity": self.capacity,
+                "members": list(self.members)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,18 +51,26 @@ class Task:
     id: str
     kind: str
     after: tuple[str, ...]
-    groups: tuple[str, ...]
-    host: str | None
+    resources: tuple[str, ...]  # resource ids it holds, sorted
     delayed: bool
     action: Mapping[str, Any]
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Names of the server groups it holds."""
+        return tuple(r[6:] for r in self.resources if r.startswith("group:"))
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Names of the remote hosts it holds."""
+        return tuple(r[5:] for r in self.resources if r.startswith("host:"))
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
             "after": list(self.after),
-            "groups": list(self.groups),
-            "host": self.host,
+            "resources": list(self.resources),
             "delayed": self.delayed,
             "action": self.action,  # JSON-ready by construction (compile, from_json)
         }
@@ -82,7 +98,7 @@ class Plan:
     max_parallel: int
     per_host_limit: int
     include_delayed: bool
-    groups: tuple[Group, ...]
+    resources: tuple[Resource, ...]  # sorted by id
     tasks: tuple[Task, ...]  # sorted by id
     format_version: int = FORMAT_VERSION
 
@@ -104,7 +120,7 @@ class Plan:
             "inputs": [{"path": i.path, "sha256": i.sha256} for i in self.inputs],
             "limits": {"max_parallel": self.max_parallel, "per_host_limit": self.per_host_limit},
             "include_delayed": self.include_delayed,
-            "groups": [{"name": g.name, "capacity": g.capacity, "members": list(g.members)} for g in self.groups],
+            "resources": [r.as_dict() for r in self.resources],
             "tasks": [t.as_dict() for t in self.tasks],
         }
 
@@ -147,17 +163,12 @@ class Plan:
                 max_parallel=int(doc["limits"]["max_parallel"]),
                 per_host_limit=int(doc["limits"]["per_host_limit"]),
                 include_delayed=bool(doc["include_delayed"]),
-                groups=tuple(Group(g["name"], int(g["capacity"]), tuple(g["members"])) for g in doc["groups"]),
+                resources=tuple(
+                    Resource(r["id"], r["kind"], r["name"], int(r["capacity"]), tuple(r["members"]))
+                    for r in doc["resources"]
+                ),
                 tasks=tuple(
-                    Task(
-                        t["id"],
-                        t["kind"],
-                        tuple(t["after"]),
-                        tuple(t["groups"]),
-                        t["host"],
-                        bool(t["delayed"]),
-                        t["action"],
-                    )
+                    Task(t["id"], t["kind"], tuple(t["after"]), tuple(t["resources"]), bool(t["delayed"]), t["action"])
                     for t in doc["tasks"]
                 ),
             )
@@ -182,29 +193,36 @@ class Plan:
     def task(self, task_id: str) -> Task:
         return self._by_id[task_id]
 
-    def task_groups(self, task_id: str) -> tuple[str, ...]:
-        return self._by_id[task_id].groups
+    @property
+    def groups(self) -> tuple[Resource, ...]:
+        """The server groups among the resources."""
+        return tuple(r for r in self.resources if r.kind == "group")
 
     def run_order(self) -> list[Task]:
-        by_id = {t.id: t for t in self.tasks}
-        # ready tasks in kind order (bridge, pipe, profile, ndex), then by id
-        return [by_id[i] for i in graph.order(self.edges, key=lambda i: KINDS.index(by_id[i].kind))]
+        """A topological order; among ready tasks by kind rank (bridge, pipe, profile, ndex), then id."""
+        by_id = self._by_id
+        kinds = tasks.registry()
+
+        def rank(i: str) -> int:
+            k = kinds.get(by_id[i].kind)
+            return k.rank if k is not None else 99
+
+        return [by_id[i] for i in graph.order(self.edges, key=rank)]
 
     def select(self, only: Iterable[str], *, with_deps: bool = False) -> Plan:
         """The plan restricted to `only` (and what they need, with `with_deps`)."""
         wanted = list(only)
-        known = {t.id for t in self.tasks}
-        unknown = [w for w in wanted if w not in known]
+        unknown = [w for w in wanted if w not in self._by_id]
         if unknown:
-            from ferryman.errors import UsageError
-
             raise UsageError(f"no task {unknown[0]!r} in the plan", hint="see the task ids with: ferryman plan")
         keep = graph.with_dependencies(self.edges, wanted) if with_deps else set(wanted)
-        tasks = tuple(
+        kept = tuple(
             dataclasses.replace(t, after=tuple(a for a in t.after if a in keep)) for t in self.tasks if t.id in keep
         )
-        groups = tuple(dataclasses.replace(g, members=tuple(m for m in g.members if m in keep)) for g in self.groups)
-        return dataclasses.replace(self, tasks=tasks, groups=tuple(g for g in groups if g.members))
+        resources = tuple(
+            dataclasses.replace(r, members=tuple(m for m in r.members if m in keep)) for r in self.resources
+        )
+        return dataclasses.replace(self, tasks=kept, resources=tuple(r for r in resources if r.members))
 
     def stale_inputs(self) -> list[str]:
         """Inputs whose content changed since the plan was compiled (or that are gone)."""
@@ -227,143 +245,14 @@ class Plan:
 
 # -- compile ------------------------------------------------------------------------------
 
-NETWORK_KINDS = ("pipe", "ndex")  # tasks that may need the network (bridge:check goes first)
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskGraph:
-    """The shape of a plan without the actions: task kinds, ordering edges and groups."""
-
-    kinds: dict[str, str]  # id -> kind
-    after: dict[str, tuple[str, ...]]  # id -> sorted ids it waits for
-    groups: tuple[Group, ...]  # sorted by name
-    member_of: dict[str, tuple[str, ...]]  # id -> sorted group names
-    problems: tuple[graph.GraphProblem, ...]
-
-
-def task_kinds(ws: Workspace) -> dict[str, str]:
-    """Task id -> kind, for every task the IR compiles to."""
-    kinds: dict[str, str] = {}
-    if ws.bridge is not None:
-        kinds["bridge:check"] = "bridge"
-    if ws.zmap is not None:
-        kinds.update((f"pipe:{s.name}", "pipe") for s in ws.zmap.sources if s.pipe is not None and s.script)
-    kinds.update((f"profile:{p.name}", "profile") for p in ws.profiles)
-    kinds.update((f"ndex:{c.name}", "ndex") for c in ws.copy_plans)
-    return kinds
-
-
-def task_graph(
-    kinds: Mapping[str, str], after_entries: Iterable[After], server_groups: Iterable[ServerGroup]
-) -> TaskGraph:
-    """Edges and groups of the tasks `kinds` names, with what makes them unusable (a cycle, an
-    unknown task, a group that can never be acquired). Pure and cheap: `ferryman validate` runs it
-    on every valid workspace, with the task ids read straight from the inputs."""
-    kinds = dict(kinds)
-    problems: list[graph.GraphProblem] = []
-    after: dict[str, set[str]] = {t: set() for t in kinds}
-    for a in after_entries:
-        for tid in (a.task, *a.needs):
-            if tid not in kinds:
-                problems.append(graph.GraphProblem("PL702", f"[[after]] names unknown task {tid!r}", (tid,)))
-        if a.task in after:
-            after[a.task].update(n for n in a.needs if n in kinds)
-    if "bridge:check" in kinds:
-        for tid, kind in kinds.items():
-            if kind in NETWORK_KINDS:
-                after[tid].add("bridge:check")
-    edges = {t: tuple(sorted(n)) for t, n in after.items()}
-    cycle = graph.find_cycle(edges)
-    if cycle:
-        problems.append(graph.GraphProblem("PL701", "dependency cycle: " + " -> ".join(cycle), tuple(cycle)))
-
-    groups: list[Group] = []
-    member_of: dict[str, list[str]] = {}
-    for g in server_groups:
-        members = tuple(sorted({f"pipe:{m}" for m in g.members} & kinds.keys()))
-        if not members:
-            continue
-        groups.append(Group(g.name, g.capacity, members))
-        for m in members:
-            member_of.setdefault(m, []).append(g.name)
-        if g.capacity < 1:
-            message = f"group {g.name!r} has capacity {g.capacity}: {', '.join(members)} can never run"
-            problems.append(graph.GraphProblem("PL703", message, members))
-    return TaskGraph(
-        kinds,
-        edges,
-        tuple(sorted(groups, key=lambda g: g.name)),
-        {t: tuple(sorted(gs)) for t, gs in member_of.items()},
-        tuple(problems),
-    )
-
-
-def _actions(ws: Workspace) -> dict[str, tuple[str | None, bool, dict[str, Any]]]:
-    """id -> (host, delayed, action) for every task."""
-    out: dict[str, tuple[str | None, bool, dict[str, Any]]] = {}
-    state = ws.state_dir.rstrip("/")
-    if ws.bridge is not None:
-        b = ws.bridge
-        out["bridge:check"] = (
-            None, False, {"socks_port": b.socks_port, "jump": b.jump, "target": b.target, "wait_s": b.wait_s}
-        )
-    if ws.zmap is not None:
-        from .pipeurl import argv as pipe_argv
-        from .secrets import mask_url_userinfo
-
-        region = (ws.region.start, ws.region.end) if ws.region else None
-        for s in ws.zmap.sources:
-            if s.pipe is None or s.script is None:
-                continue
-            out[f"pipe:{s.name}"] = (None, s.delayed, {
-                "source": s.name,
-                "url": mask_url_userinfo(s.url),
-                "script": s.script,
-                "argv": [s.script, *pipe_argv(s.pipe, region)],
-                "cwd": ws.zmap.script_dir,
-                "featuresets": list(s.featuresets),
-                "timeout_s": float(s.timeout) if s.timeout is not None else ws.timeout_s,
-                "output": f"{state}/gff/{s.name}.gff",
-            })
-    for p in ws.profiles:
-        out[f"profile:{p.name}"] = (None, False, {
-            "organism": p.organism,
-            "template": p.template,
-            "output": p.output,
-            "release": p.release,
-            "allow": list(p.allow),
-            "flips": [
-                {"form": f.form, "database": f.database, "assembly": f.assembly, "include": f.after}
-                for f in p.flips
-                if f.before != f.after
-            ],
-        })
-    for c in ws.copy_plans:
-        selection: dict[str, Any] = (
-            {"ids": list(c.id_list)}
-            if c.plan_type == "IdCopyPlan"
-            else {"query": c.query_string, "limit": c.query_limit, "account": c.query_account}
-        )
-        out[f"ndex:{c.name}"] = (c.target.host or None, False, {
-            "plan": c.path,
-            "plan_type": c.plan_type,
-            "source": {"route": c.source.route, "username": c.source.username, "password": c.source.password},
-            "target": {"route": c.target.route, "username": c.target.username, "password": c.target.password},
-            "selection": selection,
-            "update_target": c.update_target,
-            "update_read_only": c.update_read_only,
-        })
-    return out
-
 
 def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
     """Compile the IR into a Plan. Pure: reads no file but the inputs' hashes already in `ws`.
 
-    Raises GraphError when the task graph is unusable (see `task_graph`)."""
-    shape = task_graph(task_kinds(ws), ws.after, ws.zmap.groups if ws.zmap is not None else ())
+    Raises GraphError when the task graph is unusable (see `taskgraph.build`)."""
+    shape = taskgraph.build(ws)
     if shape.problems:
         raise GraphError(list(shape.problems))
-    actions = _actions(ws)
     return Plan(
         workspace=ws.name,
         root=ws.root,
@@ -373,20 +262,34 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
         max_parallel=ws.max_parallel,
         per_host_limit=ws.per_host_limit,
         include_delayed=include_delayed,
-        groups=shape.groups,
+        resources=tuple(Resource(r.id, r.kind, r.name, r.capacity, r.members) for r in shape.resources),
         tasks=tuple(
-            Task(tid, kind, shape.after[tid], shape.member_of.get(tid, ()), *actions[tid])
-            for tid, kind in sorted(shape.kinds.items())
+            Task(tid, kind, shape.after[tid], shape.holds[tid], spec.delayed, spec.action)
+            for tid, (kind, spec) in sorted(shape.specs.items())
         ),
     )
 
 
-def load_plan(path: str) -> Plan:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        from ferryman.errors import UsageError
+MAX_PLAN_BYTES = 1 << 30  # a plan of 12,000 tasks is about 10 MB
 
+
+def load_plan(path: str) -> Plan:
+    """Read and verify a saved plan. Raises UsageError when it cannot be read, FerrymanError when
+    it is not a ferryman plan (not UTF-8 JSON, another format version, a digest that does not match)."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UsageError(f"cannot read plan {path}: not a regular file")
+            data = fh.read(MAX_PLAN_BYTES + 1)
+    except OSError as exc:
         raise UsageError(f"cannot read plan {path}: {exc.strerror}") from None
+    if len(data) > MAX_PLAN_BYTES:
+        raise FerrymanError(f"{path}: not a ferryman plan file: larger than {MAX_PLAN_BYTES >> 20} MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FerrymanError(f"{path}: not a ferryman plan file: not UTF-8 (byte {exc.start + 1})") from None
     return Plan.from_json(text)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import functools
-import shlex
 from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
-from . import packagedata
-from .paths import below
-from .plan import Plan, Task
+from . import packagedata, tasks
+from .plan import Plan
 
 LIST_LIMIT = 8  # items shown before a list collapses into "… and N more"
 
@@ -50,84 +48,51 @@ def collapse(items: Any, limit: int = LIST_LIMIT, sep: str = ", ") -> str:
     return sep.join(str(i) for i in items[:limit]) + f"{sep}… and {len(items) - limit} more"
 
 
-def shell_line(plan: Plan, task: Task) -> str:
-    """A pipe task as a copyable shell line, run from the workspace root."""
-    a = task.action
-    cwd = below(a["cwd"], plan.root) or a["cwd"]
-    rel = below(a["script"], a["cwd"])
-    exe = "./" + rel if rel else a["script"]
-    args = " ".join(shlex.quote(x) for x in a["argv"][1:])
-    return f"(cd {shlex.quote(cwd)} && {shlex.quote(exe)}{' ' + args if args else ''})"
-
-
-def _details(plan: Plan, task: Task) -> dict[str, Any]:
-    a = task.action
-    d: dict[str, Any] = {}
-    if task.kind == "pipe":
-        d["command"] = shell_line(plan, task)
-        d["output"] = a["output"]
-        d["timeout_s"] = a["timeout_s"]
-        d["featuresets"] = a["featuresets"]
-    elif task.kind == "ndex":
-        d["source"] = f"{a['source']['route']} as {a['source']['username']} (password ***)"
-        d["target"] = f"{a['target']['route']} as {a['target']['username']} (password ***)"
-        sel = a["selection"]
-        if "ids" in sel:
-            d["selection"] = f"{len(sel['ids'])} network id{'s' if len(sel['ids']) != 1 else ''}: " + collapse(
-                sel["ids"], 4
-            )
-        else:
-            acct = f", administered by {sel['account']}" if sel.get("account") else ""
-            d["selection"] = f"search {sel['query']!r}, at most {sel['limit']} networks{acct}"
-        d["updates"] = (
-            f"update out-of-date copies in place: {'yes' if a['update_target'] else 'no'}; "
-            f"read-only copies: {'yes' if a['update_read_only'] else 'no'}"
-        )
-    elif task.kind == "profile":
-        flips = a["flips"]
-        on = [f for f in flips if f["include"]]
-        off = [f for f in flips if not f["include"]]
-        d["write"] = f"{a['output']} from {a['template']} ({a['organism']}, release {a['release']})"
-        d["flips"] = f"Include flips: {len(on)} on, {len(off)} off"
-        d["diff"] = [
-            ("+" if f["include"] else "-") + f" {f['form']} / {f['database']} / {f['assembly']}" for f in flips
-        ]
-    elif task.kind == "bridge":
-        d["check"] = f"SOCKS port 127.0.0.1:{a['socks_port']} listens (wait up to {a['wait_s']} s)"
-    return d
+def _line(label: str, text: str) -> str:
+    """A detail line of the text plan: `$ cmd`, `from   route`, or a continuation."""
+    if not label:
+        return text
+    return f"{label} {text}" if len(label) == 1 else f"{label:<6} {text}"
 
 
 def context(plan: Plan, *, include_delayed: bool | None = None) -> dict[str, Any]:
     include = plan.include_delayed if include_delayed is None else include_delayed
     order = plan.run_order()
-    kinds = Counter(t.kind for t in plan.tasks)
+    registry = tasks.registry()
+    counts = Counter(t.kind for t in plan.tasks)
     delayed = [t for t in plan.tasks if t.delayed]
     # attribute objects, not dicts: Jinja tries getattr first, and a miss costs an exception
-    tasks = [
+    rows = [
         SimpleNamespace(
             n=i,
             id=t.id,
             kind=t.kind,
             after=list(t.after),
             groups=list(t.groups),
-            host=t.host,
+            hosts=list(t.hosts),
             delayed=t.delayed,
             skipped=t.delayed and not include,
-            details=SimpleNamespace(**_details(plan, t)),
+            lines=[_line(label, text) for label, text in registry[t.kind].details(t.action, plan.root)]
+            if t.kind in registry
+            else [],
         )
         for i, t in enumerate(order, 1)
     ]
+    groups = plan.groups
     # DOT/Mermaid clusters: a task in several groups is drawn inside its first group's cluster
-    clusters = [(g, [m for m in g.members if plan.task_groups(m)[:1] == (g.name,)]) for g in plan.groups]
+    first_group = {t.id: t.groups[:1] for t in plan.tasks}
+    clusters = [(g, [m for m in g.members if first_group[m] == (g.name,)]) for g in groups]
+    ranked = sorted(counts, key=lambda k: (registry[k].rank if k in registry else 99, k))
     return {
         "plan": plan,
         "digest": plan.digest,
-        "kinds": [(k, kinds[k]) for k in ("bridge", "pipe", "profile", "ndex") if kinds[k]],
+        "kinds": [(k, counts[k]) for k in ranked],
         "total": len(plan.tasks),
         "delayed": len(delayed),
         "include_delayed": include,
-        "tasks": tasks,
-        "groups": plan.groups,
+        "tasks": rows,
+        "groups": groups,
+        "hosts": [r for r in plan.resources if r.kind == "host"],
         "clusters": clusters,
         "limit": LIST_LIMIT,
     }

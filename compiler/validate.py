@@ -1,21 +1,22 @@
 """Validation: load every input, check it against its schema and rules, collect every diagnostic.
 
 `load_workspace` is also the compiler's entry point: the IR is built only from what it returns.
+The task-graph checks of a valid workspace come later, from the compiler (`compiler.pipeline`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any
 
-from . import schemas
+from . import defaults, schemas
 from .diagnostics import Diagnostic
+from .dialects import DIALECTS, Dialect, detect, is_candidate
 from .document import Document, Findings
-from .kinds import KINDS, Kind, detect, is_candidate
+from .loaded import Checked, LoadedWorkspace
 from .loaders import IO_UNKNOWN_KIND, RawText, file_diagnostic, read
 from .paths import below
+from .rules import workspace
 
 
 def display_path(path: str) -> str:
@@ -23,28 +24,15 @@ def display_path(path: str) -> str:
     return below(os.path.abspath(path), os.getcwd()) or path
 
 
-@dataclasses.dataclass
-class Checked:
-    """One file after loading and checking."""
-
-    kind: Kind | None
-    doc: Document | None
-    diagnostics: list[Diagnostic]
-
-    @property
-    def ok(self) -> bool:
-        return self.doc is not None and not any(d.is_error for d in self.diagnostics)
-
-
-def check_document(doc: Document, kind: Kind) -> list[Diagnostic]:
+def check_document(doc: Document, dialect: Dialect) -> list[Diagnostic]:
     findings = Findings(doc)
-    if kind.schema:
-        schemas.check(doc, kind.schema, findings)
-    kind.check(doc, findings)
+    if dialect.schema:
+        schemas.check(doc, dialect.schema, findings)
+    dialect.check(doc, findings)
     return findings.items
 
 
-def check_file(path: str, kind: str | Kind | None = None, *, raw: RawText | None = None) -> Checked:
+def check_file(path: str, kind: str | Dialect | None = None, *, raw: RawText | None = None) -> Checked:
     """Load and check one file (`raw`, when the caller has read it already)."""
     display = display_path(path)
     if raw is None or raw.text is None:
@@ -52,7 +40,7 @@ def check_file(path: str, kind: str | Kind | None = None, *, raw: RawText | None
     text, diags = raw.text, raw.diagnostics
     if text is None:
         return Checked(None, None, diags)
-    k = KINDS[kind] if isinstance(kind, str) else kind
+    k = DIALECTS[kind] if isinstance(kind, str) else kind
     if k is None:
         k = detect(path, text)
     if k is None:
@@ -80,91 +68,9 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield p, True
 
 
-@dataclasses.dataclass
-class Report:
-    diagnostics: list[Diagnostic]
-    files: int
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for d in self.diagnostics if d.is_error)
-
-    @property
-    def warnings(self) -> int:
-        return len(self.diagnostics) - self.errors
-
-
-def validate_paths(paths: Iterable[str], kind: str | None = None, *, skip_unknown: bool = False) -> Report:
-    """Validate loose files and directories. A directory's unrecognized files are skipped; a
-    `ferryman.toml` found in a directory is checked as a workspace, with the files it names."""
-    found = list(expand(paths))
-    diags: list[Diagnostic] = []
-    files = 0
-    seen: set[str] = set()
-    if kind is None:
-        for path, explicit in found:
-            if not explicit and os.path.basename(path) == "ferryman.toml":
-                ws = load_workspace(path)
-                seen.update(os.path.realpath(f) for f in ws.files)
-                report = workspace_report(ws)
-                diags.extend(report.diagnostics)
-                files += report.files
-    for path, explicit in found:
-        real = os.path.realpath(path)
-        if real in seen:
-            continue
-        seen.add(real)
-        raw = None
-        if (skip_unknown or not explicit) and kind is None:
-            raw = read(path, path)
-            if raw.text is None or detect(path, raw.text) is None:
-                continue
-        checked = check_file(path, kind, raw=raw)
-        diags.extend(checked.diagnostics)
-        files += 1
-    return Report(diags, files)
-
-
-def validate_workspace(manifest: str) -> Report:
-    """Every file of the workspace, then (when they are valid) the task graph they compile to."""
-    return workspace_report(load_workspace(manifest))
-
-
-def workspace_report(ws: LoadedWorkspace) -> Report:
-    from .rules.workspace import graph_check
-
-    diags = list(ws.diagnostics)
-    if ws.ok:
-        diags.extend(graph_check(ws))
-    return Report(diags, len(ws.files))
-
-
-@dataclasses.dataclass
-class LoadedWorkspace:
-    """A manifest and every file it points at, loaded and checked."""
-
-    manifest_path: str
-    manifest: Document | None
-    files: dict[str, Checked]  # absolute path -> result, in manifest order
-    diagnostics: list[Diagnostic]
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.is_error for d in self.diagnostics)
-
-    @property
-    def root(self) -> str:
-        return os.path.dirname(os.path.abspath(self.manifest_path))
-
-    def data(self, path: str) -> Any:
-        c = self.files.get(path)
-        return c.doc.data if c and c.doc else None
-
-
 def load_workspace(manifest: str) -> LoadedWorkspace:
-    """Load the manifest, then each input it names, with the cross-file rules of the workspace."""
-    from .rules import workspace
-
+    """Load the manifest, then each input it names, with the cross-file rules of the workspace.
+    When the manifest itself is valid its schema's defaults are filled in (`compiler.defaults`)."""
     manifest = os.path.abspath(manifest)
     first = check_file(manifest, "manifest")
     ws = LoadedWorkspace(manifest, first.doc, {manifest: first}, list(first.diagnostics))
@@ -179,4 +85,6 @@ def load_workspace(manifest: str) -> LoadedWorkspace:
         ws.diagnostics.extend(checked.diagnostics)
     workspace.check_cross_file(first.doc, ws, findings)
     ws.diagnostics.extend(findings.items)
+    if first.ok:
+        defaults.apply(first.doc.data, schemas.schema("workspace"))
     return ws

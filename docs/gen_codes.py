@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ferryman.compiler.rules import all_codes
+from ferryman.compiler.codes import all_codes
 
 PREFIXES = {
     "IO": "Files and syntax",

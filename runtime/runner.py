@@ -12,6 +12,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from ferryman.compiler import tasks
 from ferryman.compiler.plan import Plan, Task
 from ferryman.errors import ExitCode, UsageError
 
@@ -46,10 +47,12 @@ def select(plan: Plan, opts: RunOptions) -> tuple[Plan, list[str]]:
     """The part of the plan this run executes, and notes on what was left out."""
     notes: list[str] = []
     if opts.featuresets:
-        known = sorted({f for t in plan.tasks if t.kind == "pipe" for f in t.action.get("featuresets", [])})
+        kinds = tasks.registry()
+        provides = {t.id: kinds[t.kind].featuresets(t.action) if t.kind in kinds else () for t in plan.tasks}
+        known = sorted({f for fs in provides.values() for f in fs})
         wanted = []
         for fs in opts.featuresets:
-            providers = [t.id for t in plan.tasks if t.kind == "pipe" and fs in t.action.get("featuresets", [])]
+            providers = [tid for tid, fss in provides.items() if fs in fss]
             if not providers:
                 raise UsageError(f"no source provides featureset {fs!r}", hint="featuresets: " + ", ".join(known))
             wanted.extend(providers)
@@ -122,7 +125,7 @@ def _execute_locked(
     ctx = RunContext(plan=plan, state_dir=state_dir, env=_env(plan))
     durations = jr.expected_durations(state_dir)
     sched_tasks = [
-        SchedTask(t.id, tuple(a for a in t.after if a in todo_ids), t.groups, t.host, durations.get(t.id, 0.0))
+        SchedTask(t.id, tuple(a for a in t.after if a in todo_ids), t.resources, None, durations.get(t.id, 0.0))
         for t in todo
     ]
     by_id = {t.id: t for t in todo}
@@ -149,7 +152,8 @@ def _execute_locked(
             progress.event(dataclasses.replace(ev, kind=EventKind.NOT_RUN, message="interrupted"))
             return
         task = by_id.get(ev.task_id)
-        output = task.action.get("output") if task is not None else None
+        outputs = _outputs(task) if task is not None else ()
+        output = outputs[0] if len(outputs) == 1 else (list(outputs) or None)
         if ev.kind is EventKind.STARTED:
             journal.write("task", task=ev.task_id, status="running")
         elif ev.kind is EventKind.FINISHED:
@@ -169,9 +173,9 @@ def _execute_locked(
 
     scheduler = Scheduler(
         sched_tasks, run_task,
-        capacities={g.name: g.capacity for g in plan.groups},
+        capacities={r.id: r.capacity for r in plan.resources},
         max_parallel=opts.max_parallel or plan.max_parallel,
-        per_host_limit=plan.per_host_limit,
+        per_host_limit=None,
         fail_fast=opts.fail_fast,
         on_event=on_event,
     )
@@ -215,9 +219,14 @@ def _find(plan: Plan, tid: str) -> Task | None:
     return next((t for t in plan.tasks if t.id == tid), None)
 
 
+def _outputs(task: Task) -> tuple[str, ...]:
+    kind = tasks.registry().get(task.kind)
+    return kind.outputs(task.action) if kind is not None else ()
+
+
 def _output_present(plan: Plan, task: Task) -> bool:
-    output = task.action.get("output")
-    return output is None or os.path.isfile(os.path.join(plan.root, output))
+    """Every file the task's kind says it leaves is there (resume trusts nothing else)."""
+    return all(os.path.isfile(os.path.join(plan.root, o)) for o in _outputs(task))
 
 
 def _options_record(opts: RunOptions) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ferryman.compiler.rules import all_codes
+from ferryman.compiler.codes import all_codes
 
 from .conftest import ROOT, SAMPLES, ferryman
 

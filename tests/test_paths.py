@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ferryman.compiler.paths import below
+from ferryman.compiler.paths import below, file_name
 
 
 @pytest.mark.parametrize(
@@ -28,15 +28,24 @@ def test_below(path: str, folder: str, expected: str | None) -> None:
     assert expected == (None if rel == os.pardir or rel.startswith(os.pardir + os.sep) or rel == "." else rel)
 
 
-def test_validate_reads_the_same_task_ids_as_the_compiler() -> None:
-    """The graph check reads task ids from the inputs (no IR); they must be the compiler's ids."""
-    from ferryman.compiler.ir import build
-    from ferryman.compiler.plan import task_kinds
-    from ferryman.compiler.rules.workspace import _task_kinds
-    from ferryman.compiler.validate import load_workspace
-
-    from .conftest import SAMPLES
-
-    ws = load_workspace(str(SAMPLES / "ferryman.toml"))
-    assert ws.manifest is not None
-    assert _task_kinds(ws.manifest, ws)[0] == task_kinds(build(ws))
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("havana", "havana"),
+        ("Havana genes", "Havana genes"),
+        ("../../../escaped", "%2E.%2F..%2F..%2Fescaped"),
+        ("a/b", "a%2Fb"),
+        (".hidden", "%2Ehidden"),
+        ("..", "%2E."),
+        ("", "%00"),
+        ("100%", "100%25"),
+        ("tab\there", "tab%09here"),
+        ("back\\slash", "back%5Cslash"),
+    ],
+)
+def test_file_name_is_one_safe_component(name: str, expected: str) -> None:
+    got = file_name(name)
+    assert got == expected
+    assert "/" not in got and got not in (".", "..") and not got.startswith(".")
+    folder = "/state/gff"
+    assert os.path.dirname(os.path.normpath(os.path.join(folder, got + ".gff"))) == folder

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ferryman.compiler.validate import validate_paths
+from ferryman.compiler.pipeline import validate_paths
 
 from .conftest import SAMPLES, ferryman
 

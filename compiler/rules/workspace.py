@@ -7,12 +7,11 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Diagnostic, JsonPath
+from ..diagnostics import JsonPath
 from ..document import Document, Findings, define
-from ..graph import GraphProblem
 
 if TYPE_CHECKING:
-    from ..validate import LoadedWorkspace
+    from ..loaded import LoadedWorkspace
 
 WS_MISSING_INPUT = define("WS601", "error", "an input named by the manifest does not exist")
 WS_NO_PLANS = define("WS602", "warning", "the copy-plan directory holds no *.json plan")
@@ -111,92 +110,3 @@ def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> 
             checked = ws.files.get(template)
             if checked is not None and checked.doc is not None:
                 idtrack.check_profile(prof, ("profiles", i), checked.doc, findings)
-
-
-PL_CYCLE = define(
-    "PL701", "error", "the tasks' ordering edges form a cycle", "remove one of the [[after]] edges on the cycle"
-)
-PL_UNKNOWN_TASK = define(
-    "PL702",
-    "error",
-    "an [[after]] entry names an unknown task",
-    "task ids: pipe:<source>, ndex:<plan-stem>, profile:<name>, bridge:check",
-)
-PL_NEVER_RUNS = define(
-    "PL703", "error", "a task's groups can never be acquired", "give the group a capacity of at least 1 in [groups]"
-)
-_GRAPH_CODES = {c.code: c for c in (PL_CYCLE, PL_UNKNOWN_TASK, PL_NEVER_RUNS)}
-
-
-def graph_diagnostics(manifest: Document, problems: list[GraphProblem]) -> list[Diagnostic]:
-    """Locate the compiler's graph problems in the manifest (at the [[after]] entry or [groups] key)."""
-    findings = Findings(manifest)
-    data = manifest.data if isinstance(manifest.data, dict) else {}
-    raw_after = data.get("after")
-    after: list[Any] = raw_after if isinstance(raw_after, list) else []
-    for p in problems:
-        at: JsonPath = ()
-        if p.code == "PL701":
-            pairs = list(zip(p.tasks, p.tasks[1:], strict=False))
-            for i, e in enumerate(after):
-                if isinstance(e, dict) and any(e.get("task") == a and b in (e.get("needs") or []) for a, b in pairs):
-                    at = ("after", i)
-                    break
-        elif p.code == "PL702":
-            for i, e in enumerate(after):
-                if not isinstance(e, dict):
-                    continue
-                if e.get("task") == p.tasks[0]:
-                    at = ("after", i, "task")
-                    break
-                needs = e.get("needs") or []
-                if p.tasks[0] in needs:
-                    at = ("after", i, "needs", needs.index(p.tasks[0]))
-                    break
-        elif p.code == "PL703":
-            name = p.message.split("'")[1] if "'" in p.message else ""
-            at = ("groups", name) if name in _table(data, "groups") else ()
-        findings.report(_GRAPH_CODES[p.code], p.message, at)
-    return findings.items
-
-
-def graph_check(ws: LoadedWorkspace) -> list[Diagnostic]:
-    """Compile a valid workspace and report what makes its task graph unusable."""
-    from ..ir import After, ServerGroup
-    from ..plan import task_graph
-
-    manifest = ws.manifest
-    assert manifest is not None
-    data = manifest.data if isinstance(manifest.data, dict) else {}
-    if not data.get("after") and not data.get("groups"):
-        return []  # without [[after]] or [groups] no graph problem can arise
-    kinds, groups = _task_kinds(manifest, ws)
-    caps = _table(data, "groups")
-    after = [After(str(a["task"]), tuple(str(n) for n in a["needs"])) for a in data.get("after", [])]
-    shape = task_graph(kinds, after, (ServerGroup(g, tuple(m), int(caps.get(g, 1))) for g, m in groups.items()))
-    return graph_diagnostics(manifest, list(shape.problems)) if shape.problems else []
-
-
-def _task_kinds(manifest: Document, ws: LoadedWorkspace) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Task id -> kind and the server groups, read from valid inputs without building the IR
-    (the same ids `plan.task_kinds` gives: in a valid config every pipe:// source is a task)."""
-    from .zmap import scheme, server_groups, source_names, stanza
-
-    data = manifest.data
-    kinds: dict[str, str] = {}
-    groups: dict[str, list[str]] = {}
-    if isinstance(data.get("bridge"), dict):
-        kinds["bridge:check"] = "bridge"
-    cfg = _table(data, "zmap").get("config")
-    if isinstance(cfg, str):
-        zdata = ws.data(os.path.abspath(os.path.join(_base(manifest), cfg)))
-        for name in source_names(zdata):
-            st = stanza(zdata, name)
-            if st is not None and scheme(st.get("url")) == "pipe":
-                kinds[f"pipe:{name}"] = "pipe"
-        groups = server_groups(zdata)
-    for p in data.get("profiles", []) or []:
-        kinds[f"profile:{p['name']}"] = "profile"
-    for path, _ in plan_files(manifest):
-        kinds[f"ndex:{os.path.splitext(os.path.basename(path))[0]}"] = "ndex"
-    return kinds, groups

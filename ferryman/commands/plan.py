@@ -48,10 +48,10 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         with no_gc():
             return compile(build(loaded), include_delayed=include_delayed)
     except GraphError as exc:
-        from ferryman.compiler.rules.workspace import graph_diagnostics
+        from ferryman.compiler.taskgraph import diagnostics
 
         assert loaded.manifest is not None
-        sys.stderr.write(render(graph_diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
+        sys.stderr.write(render(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
         raise SystemExit(ExitCode.FAILED) from None
 
 

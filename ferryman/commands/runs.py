@@ -19,17 +19,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _state_dir(manifest: str) -> str:
-    from ferryman.compiler.ir import DEFAULT_STATE_DIR
+    from ferryman.compiler import defaults, schemas
     from ferryman.compiler.loaders.tomlfile import tomllib
+
     if not os.path.isfile(manifest):
         raise UsageError(f"workspace manifest {manifest} does not exist")
     try:
         with open(manifest, "rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise UsageError(f"cannot read {manifest}: {exc}") from None
-    ws = data.get("workspace") if isinstance(data.get("workspace"), dict) else {}
-    state = ws.get("state_dir", DEFAULT_STATE_DIR) if isinstance(ws, dict) else DEFAULT_STATE_DIR
+    ws = data.get("workspace")
+    state = ws.get("state_dir") if isinstance(ws, dict) else None
+    if not isinstance(state, str) or not state:
+        state = defaults.default(schemas.schema("workspace"), "workspace", "state_dir")
     return os.path.join(os.path.dirname(os.path.abspath(manifest)), str(state))
 
 

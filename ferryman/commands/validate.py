@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from ferryman.compiler.validate import Report
+    from ferryman.compiler.pipeline import Report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> Report:
-    from ferryman.compiler.validate import validate_paths, validate_workspace
+    from ferryman.compiler.pipeline import validate_paths, validate_workspace
 
     if args.workspace:
         if not os.path.isfile(args.workspace):

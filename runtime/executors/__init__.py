@@ -55,17 +55,15 @@ Executor = Callable[[Task, RunContext], TaskOutcome]
 
 
 def executor_for(kind: str) -> Executor | None:
-    """The executor of a task kind, or None when this version cannot run that kind."""
-    if kind == "pipe":
-        from .pipe import run_pipe
+    """The executor of a task kind (imported when first asked for), or None when the kind is
+    unknown or this version cannot run it."""
+    from ferryman.compiler import tasks
 
-        return run_pipe
-    if kind == "profile":
-        from .profile import run_profile
-
-        return run_profile
-    if kind == "bridge":
-        from .bridge import run_bridge_check
-
-        return run_bridge_check
-    return None
+    k = tasks.registry().get(kind)
+    if k is None or k.executor is None:
+        return None
+    try:
+        ex: Executor = tasks.load_executor(k.executor)
+    except (ImportError, AttributeError):
+        return None
+    return ex

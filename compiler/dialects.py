@@ -1,4 +1,5 @@
-"""The input dialects ferryman knows: how to recognize, load, schema-check and rule-check each."""
+"""The input dialects ferryman knows (manifest, ZMap config, styles, copy plan, externals): how to
+recognize, load, schema-check and rule-check each."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .loaders import LoadResult
 
 
 @dataclasses.dataclass(frozen=True)
-class Kind:
+class Dialect:
     name: str
     description: str
     schema: str | None
@@ -66,10 +67,10 @@ def _bind(kind: str, module: str) -> Callable[[str, str, str | None], LoadResult
     return loader
 
 
-KINDS: dict[str, Kind] = {
+DIALECTS: dict[str, Dialect] = {
     k.name: k
     for k in (
-        Kind(
+        Dialect(
             "manifest",
             "ferryman.toml workspace manifest",
             "workspace",
@@ -77,8 +78,8 @@ KINDS: dict[str, Kind] = {
             _rules("workspace"),
             _looks_like_manifest,
         ),
-        Kind("zmap", "ZMap config (GKeyFile)", "zmap", _bind("zmap", "gkeyfile"), _rules("zmap"), _looks_like_zmap),
-        Kind(
+        Dialect("zmap", "ZMap config (GKeyFile)", "zmap", _bind("zmap", "gkeyfile"), _rules("zmap"), _looks_like_zmap),
+        Dialect(
             "styles",
             "ZMap styles file (GKeyFile)",
             None,
@@ -86,7 +87,7 @@ KINDS: dict[str, Kind] = {
             _rules("styles"),
             _looks_like_styles,
         ),
-        Kind(
+        Dialect(
             "copy-plan",
             "NDEx copy plan (JSON)",
             "copy-plan",
@@ -96,7 +97,7 @@ KINDS: dict[str, Kind] = {
         ),
         # the externals shape is checked by its rules (same contract as schemas/externals.schema.json,
         # a test keeps the two in agreement): jsonschema alone costs 1.75x the parse on real-size files
-        Kind(
+        Dialect(
             "externals",
             "IDTrack external-database YAML",
             None,
@@ -115,9 +116,9 @@ def is_candidate(path: str) -> bool:
     return bool(_CANDIDATE.search(os.path.basename(path)))
 
 
-def detect(name: str, text: str) -> Kind | None:
-    """The kind of a file from its content (and name, for the manifest)."""
-    for kind in KINDS.values():
-        if kind.sniff(os.path.basename(name), text):
-            return kind
+def detect(name: str, text: str) -> Dialect | None:
+    """The dialect of a file from its content (and name, for the manifest)."""
+    for dialect in DIALECTS.values():
+        if dialect.sniff(os.path.basename(name), text):
+            return dialect
     return None

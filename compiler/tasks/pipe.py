@@ -1,0 +1,73 @@
+"""The `pipe` kind: one task per ZMap `pipe://` source with a script, `pipe:<source>` (DESIGN 2.2, 4).
+
+A pipe task belongs to the server groups that list its source, provides the source's featuresets,
+and writes `<state_dir>/gff/<file name of the source>.gff` (see `compiler.paths.file_name`: a
+source name can never make a path outside the state dir).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..paths import below, file_name
+from ..pipeurl import argv as pipe_argv
+from ..secrets import mask_url_userinfo
+from . import BaseKind, TaskSpec
+
+if TYPE_CHECKING:
+    from ..ir import Workspace
+
+
+def shell_line(action: Mapping[str, Any], root: str) -> str:
+    """The task as a copyable shell line, run from the workspace root."""
+    cwd = below(action["cwd"], root) or action["cwd"]
+    rel = below(action["script"], action["cwd"])
+    exe = "./" + rel if rel else action["script"]
+    args = " ".join(shlex.quote(x) for x in action["argv"][1:])
+    return f"(cd {shlex.quote(cwd)} && {shlex.quote(exe)}{' ' + args if args else ''})"
+
+
+class PipeKind(BaseKind):
+    name = "pipe"
+    rank = 1
+    needs_network = True
+    executor = "ferryman.runtime.executors.pipe:run_pipe"
+
+    def specs(self, ws: Workspace) -> Iterable[TaskSpec]:
+        if ws.zmap is None:
+            return
+        region = (ws.region.start, ws.region.end) if ws.region else None
+        member_of: dict[str, list[str]] = {}
+        for g in ws.zmap.groups:
+            for m in g.members:
+                member_of.setdefault(m, []).append(g.name)
+        state = ws.state_dir.rstrip("/")
+        for s in ws.zmap.sources:
+            if s.pipe is None or s.script is None:
+                continue
+            yield TaskSpec(f"pipe:{s.name}", {
+                "source": s.name,
+                "url": mask_url_userinfo(s.url),
+                "script": s.script,
+                "argv": [s.script, *pipe_argv(s.pipe, region)],
+                "cwd": ws.zmap.script_dir,
+                "featuresets": list(s.featuresets),
+                "timeout_s": float(s.timeout) if s.timeout is not None else ws.timeout_s,
+                "output": f"{state}/gff/{file_name(s.name)}.gff",
+            }, delayed=s.delayed, groups=tuple(sorted(set(member_of.get(s.name, ())))))
+
+    def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        return (str(action["output"]),)
+
+    def featuresets(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(action.get("featuresets", ()))
+
+    def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
+        t = float(action["timeout_s"])
+        shown = int(t) if t == int(t) else t
+        return [("$", shell_line(action, root)), (">", f"{action['output']}  (timeout {shown} s)")]
+
+
+KIND = PipeKind()
