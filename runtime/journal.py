@@ -9,7 +9,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ferryman.errors import LockHeldError
@@ -25,8 +25,10 @@ def new_run_id() -> str:
 class Journal:
     """Append-only JSON-lines log of one run: one event per task transition, flushed at once."""
 
-    def __init__(self, state_dir: str, run_id: str) -> None:
+    def __init__(self, state_dir: str, run_id: str, *, redact: Callable[[Any], Any] | None = None) -> None:
+        """`redact` filters every record before it is written (RunContext.redact.scrub)."""
         self.run_id = run_id
+        self._redact = redact
         self.dir = os.path.join(state_dir, "runs", run_id)
         os.makedirs(self.dir, exist_ok=True)
         self.path = os.path.join(self.dir, "journal.jsonl")
@@ -34,6 +36,8 @@ class Journal:
 
     def write(self, event: str, **fields: Any) -> None:
         rec = {"event": event, "time": round(time.time(), 6), **fields}
+        if self._redact is not None:
+            rec = self._redact(rec)
         self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
         self._fh.flush()
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .scheduler import EventKind, SchedEvent
+
+if TYPE_CHECKING:
+    from .services import Redactor
 
 
 class Progress:
     def __init__(self, total: int, *, done: int = 0, mode: str = "auto", log_format: str = "text",
-                 stream: Any, json_stream: Any) -> None:
+                 stream: Any, json_stream: Any, redact: Redactor | None = None) -> None:
+        """Every line and JSON event passes through `redact` (the run's one redaction filter)."""
         self.total = total
+        self.redact = redact
         self.done = done
         self.failed = 0
         self.running: dict[str, float] = {}
@@ -79,10 +84,14 @@ class Progress:
 
     # -- output ------------------------------------------------------------------------------
     def _json(self, rec: dict[str, Any]) -> None:
+        if self.redact is not None:
+            rec = self.redact.scrub(rec)
         self.json_stream.write(json.dumps(rec, sort_keys=True) + "\n")
         self.json_stream.flush()
 
     def _line(self, text: str) -> None:
+        if self.redact is not None:
+            text = self.redact(text)
         if self.mode == "live":
             self.stream.write("\r\x1b[2K")
         self.stream.write(text + "\n")

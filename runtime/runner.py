@@ -69,15 +69,6 @@ def select(plan: Plan, opts: RunOptions) -> tuple[Plan, list[str]]:
     return plan.select(keep), notes
 
 
-def _env(plan: Plan) -> dict[str, str]:
-    env = dict(os.environ)
-    bridge = next((t for t in plan.tasks if t.kind == "bridge"), None)
-    if bridge is not None:
-        proxy = f"socks5h://127.0.0.1:{bridge.action['socks_port']}"
-        env.update(ALL_PROXY=proxy, all_proxy=proxy)
-    return env
-
-
 def execute(plan: Plan, opts: RunOptions, *, out: Any = None, err: Any = None) -> RunResult:
     """Run `plan` under `opts`. Returns the exit code of DESIGN 3 (0, 1, 130) with the summary."""
     out = out or sys.stdout
@@ -111,8 +102,9 @@ def _execute_locked(
     todo = [t for t in chosen.tasks if t.id not in done and t.id not in unsupported]
     todo_ids = {t.id for t in todo}
 
+    ctx = RunContext.for_plan(plan, state_dir)
     run_id = jr.new_run_id()
-    journal = jr.Journal(state_dir, run_id)
+    journal = jr.Journal(state_dir, run_id, redact=ctx.redact)
     journal.write("run-start", run=run_id, digest=digest, workspace=plan.workspace,
                   tasks=[t.id for t in chosen.tasks], options=_options_record(opts))
     for tid, rec in sorted(done.items()):
@@ -122,7 +114,6 @@ def _execute_locked(
         journal.write("task", task=tid, status="skipped",
                       error=f"this version of ferryman has no executor for {tid.split(':')[0]} tasks")
 
-    ctx = RunContext(plan=plan, state_dir=state_dir, env=_env(plan))
     durations = jr.expected_durations(state_dir)
     sched_tasks = [
         SchedTask(t.id, tuple(a for a in t.after if a in todo_ids), t.resources, None, durations.get(t.id, 0.0))
@@ -130,7 +121,7 @@ def _execute_locked(
     ]
     by_id = {t.id: t for t in todo}
     progress = Progress(len(chosen.tasks), done=len(done) + len(unsupported), mode=opts.progress,
-                        log_format=opts.log_format, stream=err, json_stream=out)
+                        log_format=opts.log_format, stream=err, json_stream=out, redact=ctx.redact)
     for n in notes:
         progress.note(n)
 

@@ -115,8 +115,6 @@ def test_groups_are_exclusive_and_the_rest_runs_in_parallel(tmp_path: Path) -> N
                 assert x == y or not overlap(iv[x], iv[y]), f"{x} and {y} of one group overlapped"
     # a, d and f share no group: they must have run at the same time at some point
     assert overlap(iv["a"], iv["d"]) or overlap(iv["a"], iv["f"]) or overlap(iv["d"], iv["f"])
-    makespan = max(e for _, e in iv.values()) - min(s for s, _ in iv.values())
-    assert makespan < 0.4 * 6 * 0.8  # well under the serial time
 
 
 def test_delayed_sources_and_featureset(tmp_path: Path) -> None:
