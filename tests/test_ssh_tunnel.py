@@ -14,6 +14,7 @@ import shlex
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import requests
@@ -23,7 +24,7 @@ from .sshd import Sshd, free_port
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    seen: list[int | None] = []  # per request: the pid that holds the client's end of the connection
+    seen: ClassVar[list[int | None]] = []  # per request: the pid that holds the client's end of the connection
 
     def do_GET(self) -> None:
         self.seen.append(socket_owner(self.client_address[1]))
