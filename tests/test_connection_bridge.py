@@ -329,3 +329,25 @@ def test_bad_arguments(host: str, port: int) -> None:
 def test_check_needs_an_active_bridge() -> None:
     with pytest.raises(BridgeError, match="not active"), contextlib.closing(socket.socket()):
         ConnectionBridge().check("http://127.0.0.1:1/")
+
+
+@pytest.mark.slow
+def test_the_documented_example_runs(ssh_socks: tuple[int, int], web: tuple[int, list[int | None]]) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "bridge.md").read_text()
+    code = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    socks_port, _ = ssh_socks
+    http_port, owners = web
+    code = code.replace("proxy_port=1080", f"proxy_port={socks_port}").replace(
+        "https://rest.ensembl.org/info/ping", f"http://127.0.0.1:{http_port}/ping"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (0, "b'pong\\n'\n", "")
+    assert len(owners) == 2 and None not in owners and proc.pid not in owners  # test + fetch, via sshd
