@@ -8,6 +8,9 @@ Python API::
     plan = ferryman.compile(ws)                    # the execution graph
     text = plan.to_json()                          # deterministic; Plan.from_json(text) reads it back
 
+    with ferryman.ConnectionBridge(proxy_port=1080, test=True):   # this process through a SOCKS tunnel
+        ...                                        # (docs/bridge.md)
+
 Heavy modules are imported only by the functions that need them, so `import ferryman` stays cheap.
 """
 
@@ -19,10 +22,23 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .bridge import BridgeError, ConnectionBridge
     from .compiler.ir import Workspace
     from .compiler.plan import Plan
 
-__all__ = ["__version__", "compile", "load"]
+__all__ = ["BridgeError", "ConnectionBridge", "__version__", "compile", "load"]
+
+_LAZY = {"ConnectionBridge": ".bridge", "BridgeError": ".bridge"}  # imported on first use
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(path: str | os.PathLike[str]) -> Workspace:

@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "execute a compiled plan"),
     "runs": ("runs", "list earlier runs, or show one"),
     "gff-check": ("gff_check", "check GFF2/GFF3 files (streaming)"),
+    "tunnel": ("tunnel", "print the ssh command that gives a host without internet a SOCKS proxy"),
+    "doctor": ("doctor", "check that a run has what it needs: files, scripts, tunnel, servers"),
 }
 
 

@@ -29,3 +29,8 @@ def ferryman(*args: str, cwd: Path | str = ROOT, env: dict[str, str] | None = No
 @pytest.fixture
 def run_cli():
     return ferryman
+
+
+from .sshd import sshd  # noqa: E402  (the session's OpenSSH server on 127.0.0.1)
+
+__all__ = ["ferryman", "sshd"]
