@@ -23,9 +23,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from ferryman.errors import UsageError
 
-__all__ = ["DEFAULT_SOCKS_PORT", "TunnelCommand", "tunnel_command"]
+from . import defaults, schemas
 
-DEFAULT_SOCKS_PORT = 1080  # as schemas/workspace.schema.json says for [bridge] socks_port
+__all__ = ["DEFAULT_SOCKS_PORT", "TunnelCommand", "tunnel_command", "tunnel_hint"]
+
+DEFAULT_SOCKS_PORT: int = defaults.default(schemas.schema("workspace"), "bridge", "socks_port")
 
 # A user name as useradd(8) accepts it by default (plus '.', which clusters use: "first.last").
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
@@ -242,3 +244,20 @@ def tunnel_command(
         jump=jump_word,
         jupyter_ports=jupyter_ports,
     )
+
+
+def tunnel_hint(bridge: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> str:
+    """The `ferryman tunnel` line for a `[bridge]` table (or a bridge task's action), for messages
+    that tell users what to start; a generic line when the table names no usable target."""
+    target, jump, port = bridge.get("target"), bridge.get("jump"), bridge.get("socks_port")
+    try:
+        if not isinstance(target, str):
+            raise UsageError("no target")
+        return tunnel_command(
+            target,
+            jump=jump if isinstance(jump, str) else None,
+            socks_port=port if isinstance(port, int) and not isinstance(port, bool) else DEFAULT_SOCKS_PORT,
+            environ=environ,
+        ).line
+    except UsageError:
+        return "ferryman tunnel USER@HOST (set [bridge] target to print the exact line)"

@@ -328,10 +328,12 @@ def test_bridge_down_fails_fast_with_the_tunnel_command(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     root = _bridge_ws(tmp_path, port)
-    proc = ferryman("run", "--progress", "none", cwd=root, env={"PROXY_SEEN": str(tmp_path / "seen")})
+    proc = ferryman("run", "--progress", "none", cwd=root, env={"PROXY_SEEN": str(tmp_path / "seen"), "USER": "tester"})
     assert proc.returncode == 1
-    assert (f"bridge:check: nothing listens on 127.0.0.1:{port}; start the tunnel: "
-            f"ssh -N -o ExitOnForwardFailure=yes -J me@login -R 127.0.0.1:{port} compute123") in proc.stdout
+    # the very line `ferryman tunnel` prints for this [bridge] (the jump's user is not reused)
+    line = ferryman("tunnel", cwd=root, env={"USER": "tester"}).stdout.strip()
+    assert line == f"ssh -N -o ExitOnForwardFailure=yes -J me@login -R 127.0.0.1:{port} tester@compute123"
+    assert f"bridge:check: nothing listens on 127.0.0.1:{port}; start the tunnel: {line}" in proc.stdout
     assert "(skipped because of it: pipe:net)" in proc.stdout
     assert not (tmp_path / "seen").exists()
 

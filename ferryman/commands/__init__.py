@@ -18,3 +18,15 @@ def no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def state_dir_name(manifest_data: object) -> str:
+    """The `state_dir` a raw (not yet validated) manifest names, else the schema's default."""
+    from ferryman.compiler import defaults, schemas
+
+    ws = manifest_data.get("workspace") if isinstance(manifest_data, dict) else None
+    state = ws.get("state_dir") if isinstance(ws, dict) else None
+    if isinstance(state, str) and state:
+        return state
+    default: str = defaults.default(schemas.schema("workspace"), "workspace", "state_dir")
+    return default

@@ -61,10 +61,9 @@ def _raw_manifest(path: str) -> dict[str, Any]:
 
 
 def _state_dir(root: str, raw: dict[str, Any]) -> Verdict:
-    from ferryman.compiler.ir import DEFAULT_STATE_DIR
+    from . import state_dir_name
 
-    ws = raw.get("workspace") if isinstance(raw.get("workspace"), dict) else {}
-    name = str(ws.get("state_dir", DEFAULT_STATE_DIR)) if isinstance(ws, dict) else DEFAULT_STATE_DIR
+    name = state_dir_name(raw)
     path = os.path.join(root, name)
     probe = path
     while not os.path.exists(probe):  # the run creates missing folders: the first existing one counts
@@ -155,17 +154,9 @@ def _socks(port: int, tunnel_fix: str) -> Verdict:
 
 
 def _tunnel_fix(bridge: dict[str, Any]) -> str:
-    from ferryman.compiler.tunnel import tunnel_command
-    from ferryman.errors import UsageError
+    from ferryman.compiler.tunnel import tunnel_hint
 
-    target = bridge.get("target")
-    try:
-        if not isinstance(target, str):
-            raise UsageError("no target")
-        jump = bridge.get("jump") if isinstance(bridge.get("jump"), str) else None
-        return tunnel_command(target, jump=jump, socks_port=bridge.get("socks_port", 1080)).line
-    except UsageError:
-        return "ferryman tunnel USER@HOST (set [bridge] target to print the exact line)"
+    return tunnel_hint(bridge)
 
 
 def _shown_route(route: str) -> str:
@@ -256,7 +247,7 @@ def diagnose(manifest: str, offline: bool) -> list[Verdict]:
         verdicts.append(Verdict("workspace", "ok", f"{os.path.basename(manifest)} is valid"))
     except FerrymanError as exc:
         # each located error, as validate prints it; the probes that need the IR are skipped
-        from ferryman.compiler.validate import validate_workspace
+        from ferryman.compiler.pipeline import validate_workspace
 
         errors = [d for d in validate_workspace(manifest).diagnostics if d.is_error]
         verdicts += [
@@ -272,7 +263,9 @@ def diagnose(manifest: str, offline: bool) -> list[Verdict]:
     bridge = raw.get("bridge") if isinstance(raw.get("bridge"), dict) else None
     socks_port: int | None = None
     if bridge is not None:
-        port = bridge.get("socks_port", 1080)
+        from ferryman.compiler.tunnel import DEFAULT_SOCKS_PORT
+
+        port = bridge.get("socks_port", DEFAULT_SOCKS_PORT)  # the raw table: defaults may be missing
         if isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535:
             socks_port = port
             verdicts.append(_socks(port, _tunnel_fix(bridge)))

@@ -19,8 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _state_dir(manifest: str) -> str:
-    from ferryman.compiler import defaults, schemas
     from ferryman.compiler.loaders.tomlfile import tomllib
+
+    from . import state_dir_name
 
     if not os.path.isfile(manifest):
         raise UsageError(f"workspace manifest {manifest} does not exist")
@@ -29,11 +30,7 @@ def _state_dir(manifest: str) -> str:
             data = tomllib.load(fh)
     except (OSError, ValueError, RecursionError) as exc:
         raise UsageError(f"cannot read {manifest}: {exc}") from None
-    ws = data.get("workspace")
-    state = ws.get("state_dir") if isinstance(ws, dict) else None
-    if not isinstance(state, str) or not state:
-        state = defaults.default(schemas.schema("workspace"), "workspace", "state_dir")
-    return os.path.join(os.path.dirname(os.path.abspath(manifest)), str(state))
+    return os.path.join(os.path.dirname(os.path.abspath(manifest)), state_dir_name(data))
 
 
 def run(args: argparse.Namespace) -> int:
