@@ -104,7 +104,7 @@ def _execute_locked(
 
     ctx = RunContext.for_plan(plan, state_dir)
     run_id = jr.new_run_id()
-    journal = jr.Journal(state_dir, run_id, redact=ctx.redact)
+    journal = jr.Journal(state_dir, run_id, redact=ctx.redact.scrub)
     journal.write("run-start", run=run_id, digest=digest, workspace=plan.workspace,
                   tasks=[t.id for t in chosen.tasks], options=_options_record(opts))
     for tid, rec in sorted(done.items()):

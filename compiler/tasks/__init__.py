@@ -61,6 +61,10 @@ class TaskKind(Protocol):
         """The task's lines in the text plan: (label, text) pairs; label "" continues a block."""
         ...
 
+    def proxy(self, action: Mapping[str, Any]) -> str | None:
+        """The proxy URL every networked task of the run goes through, when this task opens one."""
+        ...
+
 
 class BaseKind:
     """Defaults for the optional parts of a kind."""
@@ -79,6 +83,9 @@ class BaseKind:
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
         return []
+
+    def proxy(self, action: Mapping[str, Any]) -> str | None:
+        return None
 
 
 # the built-in kinds, in rank order: bridge first (it gates the network), ndex last
