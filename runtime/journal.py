@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from ferryman.errors import LockHeldError
 
-TERMINAL = ("succeeded", "failed", "skipped", "cancelled")
+from .status import TERMINAL, TaskRecord, TaskStatus
 
 
 def new_run_id() -> str:
@@ -64,21 +64,6 @@ def read_events(path: str) -> Iterator[dict[str, Any]]:
 
 
 @dataclasses.dataclass
-class TaskRecord:
-    id: str
-    status: str = "pending"
-    started: float | None = None
-    ended: float | None = None
-    warning: str | None = None
-    error: str | None = None
-    output: str | None = None
-
-    @property
-    def duration_s(self) -> float | None:
-        return self.ended - self.started if self.started is not None and self.ended is not None else None
-
-
-@dataclasses.dataclass
 class RunSummary:
     run_id: str
     path: str
@@ -106,8 +91,8 @@ def summarize(run_dir: str) -> RunSummary:
                 s.tasks.setdefault(tid, TaskRecord(tid))
         elif kind == "task":
             t = s.tasks.setdefault(ev["task"], TaskRecord(ev["task"]))
-            t.status = ev.get("status", t.status)
-            if t.status == "running":
+            t.status = TaskStatus.parse(ev.get("status"), t.status)
+            if t.status is TaskStatus.RUNNING:
                 t.started = ev.get("time")
             elif t.status in TERMINAL:
                 t.ended = ev.get("time")
@@ -115,6 +100,7 @@ def summarize(run_dir: str) -> RunSummary:
                 t.warning = ev.get("warning")
                 t.error = ev.get("error")
                 t.output = ev.get("output")
+                t.details = tuple(d for d in ev.get("details") or () if isinstance(d, dict))
         elif kind == "run-end":
             s.ended, s.status = ev.get("time"), ev.get("status", "failed")
     return s
