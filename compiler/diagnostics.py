@@ -73,7 +73,8 @@ class Diagnostic:
             msg += f" (hint: {self.hint})"
         # GitHub workflow commands: %, CR and LF must be escaped in the message
         msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        path = (self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                .replace(",", "%2C").replace(":", "%3A"))
         return f"::{kind} file={path},line={max(self.line, 1)},col={max(self.col, 1)}::{msg}"
 
 

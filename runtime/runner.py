@@ -125,6 +125,8 @@ def _execute_locked(
     for n in notes:
         progress.note(n)
 
+    internal = threading.Event()  # an executor raised: a bug, the run exits 70
+
     def run_task(st: SchedTask) -> TaskOutcome:
         task = by_id[st.id]
         ex = executor_for(task.kind)
@@ -132,6 +134,7 @@ def _execute_locked(
         try:
             return ex(task, ctx)
         except Exception as exc:  # an executor bug must fail its task, not the run
+            internal.set()
             return TaskOutcome(False, f"internal error: {type(exc).__name__}: {exc}")
 
     interrupted = threading.Event()
@@ -186,7 +189,7 @@ def _execute_locked(
     elif result.ok:
         status, code = "succeeded", ExitCode.OK
     else:
-        status, code = "failed", ExitCode.FAILED
+        status, code = "failed", ExitCode.INTERNAL if internal.is_set() else ExitCode.FAILED
     journal.write("run-end", status=status, root_causes={k: list(v) for k, v in result.root_causes.items()})
     journal.close()
     summary = jr.summarize(journal.dir)
