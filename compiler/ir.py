@@ -150,6 +150,22 @@ class Workspace:
     inputs: tuple[InputFile, ...]
 
 
+def sha256_listing(folder: str, suffix: str = ".json") -> str:
+    """The sha256 of a folder's listing: the sorted names ending in `suffix`, one per line. A plan
+    records it for a copy-plan folder, so a plan file added or removed makes the plan stale."""
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(suffix))
+    except OSError:
+        names = []
+    return hashlib.sha256("".join(n + "\n" for n in names).encode()).hexdigest()
+
+
+def sha256_input(path: str) -> str:
+    """The hash a plan records for an input: of its bytes, or of its listing for a folder
+    (a path ending in `/`). Raises OSError when a file cannot be read."""
+    return sha256_listing(path) if path.endswith("/") else sha256_file(path)
+
+
 def sha256_file(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -289,7 +305,10 @@ def build(loaded: LoadedWorkspace) -> Workspace:
         After(str(a["task"]), tuple(str(n) for n in a["needs"]), i) for i, a in enumerate(data.get("after", []))
     )
     files = _input_files(loaded, zmap)
-    inputs = tuple(sorted((InputFile(_rel(root, p), _sha256(loaded, p)) for p in files), key=lambda i: i.path))
+    listed = [InputFile(_rel(root, f) + "/", sha256_listing(f)) for f in _plan_folders(loaded)]
+    inputs = tuple(
+        sorted([*(InputFile(_rel(root, p), _sha256(loaded, p)) for p in files), *listed], key=lambda i: i.path)
+    )
     return Workspace(
         name=str(ws.get("name")),
         root=root,
@@ -316,6 +335,17 @@ def _sha256(loaded: LoadedWorkspace, path: str) -> str:
     if checked is not None and checked.doc is not None and checked.doc.sha256:
         return checked.doc.sha256
     return sha256_file(path)
+
+
+def _plan_folders(loaded: LoadedWorkspace) -> list[str]:
+    """The copy-plan folder `[ndex] plans` names, when it names a folder."""
+    assert loaded.manifest is not None
+    plans = _table(loaded.manifest.data, "ndex").get("plans")
+    if isinstance(plans, str):
+        folder = os.path.join(loaded.root, plans)
+        if os.path.isdir(folder):
+            return [os.path.normpath(folder)]
+    return []
 
 
 def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:

@@ -105,6 +105,22 @@ def test_stale_plan_exit_3_and_force(ws: Path) -> None:
     assert forced.returncode == 0, forced.stderr
 
 
+def test_a_plan_added_to_the_plans_folder_makes_the_plan_stale(ws: Path) -> None:
+    out = ws / "plan.json"
+    assert cli("plan", "--out", str(out), cwd=ws).returncode == 0
+    plan = Plan.from_json(out.read_text())
+    assert "copy-plans/" in [i.path for i in plan.inputs]
+    shutil.copy(ws / "copy-plans" / "human-nets.json", ws / "copy-plans" / "more-nets.json")
+    assert plan.stale_inputs() == ["copy-plans/"]
+    proc = cli("run", str(out), "--only", "profile:strict", cwd=ws)
+    assert proc.returncode == 3
+    assert "the plan is stale: copy-plans/ changed since it was compiled" in proc.stderr
+    (ws / "copy-plans" / "more-nets.json").unlink()
+    assert plan.stale_inputs() == []
+    (ws / "copy-plans" / "notes.txt").write_text("not a plan")  # only *.json files are plans
+    assert plan.stale_inputs() == []
+
+
 def _write_after(ws: Path, entries: list[tuple[str, list[str]]], extra: str = "") -> None:
     manifest = ws / "ferryman.toml"
     text = manifest.read_text().split("[[after]]")[0]
