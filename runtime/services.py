@@ -1,4 +1,4 @@
-"""Runtime services: what every executor of one run shares (docs/run.md, "Runtime services").
+"""Runtime services: what every executor of one run shares (docs/architecture.md, "Runtime services").
 
 * `RunContext.secret(ref)` resolves `${env:NAME}` and `${input:FILE#/pointer}` references and
   registers every value it returns with the run's one `Redactor`;

@@ -1,5 +1,5 @@
 """The task-kind registry: one module per kind, and a kind defined here alone is planned, printed and
-run with no other file touched (docs/plan.md, "Task kinds")."""
+run with no other file touched (docs/architecture.md, "Task kinds")."""
 
 from __future__ import annotations
 

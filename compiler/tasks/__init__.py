@@ -8,7 +8,7 @@ in the text plan, and where its executor lives (imported lazily by the runtime).
 The plan compiler, the plan views, run selection, resume and the executor lookup loop over
 `registry()`; nothing else names a kind. Adding a kind is one module, one line in `_BUILTIN`, and
 its fragment in `schemas/plan.schema.json` (a test keeps the schema's kind list equal to the
-registry). See docs/plan.md, "Task kinds".
+registry). See docs/architecture.md, "Task kinds".
 """
 
 from __future__ import annotations
