@@ -284,3 +284,22 @@ def test_generated_workspaces_compile_to_stable_dags(tmp_path_factory: pytest.Te
 def test_digest_stable_across_processes_and_hash_seeds(ws: Path) -> None:
     outs = {cli("plan", "--format", "json", cwd=ws, env={"PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "4242")}
     assert len(outs) == 1
+
+
+def test_hosts_table_sets_host_capacities(ws: Path) -> None:
+    manifest = ws / "ferryman.toml"
+    text = manifest.read_text()
+    plan = Plan.from_json(cli("plan", "--format", "json", cwd=ws).stdout)
+    host = next(r for r in plan.resources if r.kind == "host")
+    assert (host.id, host.capacity) == ("host:127.0.0.1:8765", 1)
+    assert all(host.id in plan.task(m).resources for m in host.members)
+    manifest.write_text(text.replace('"127.0.0.1:8765" = 1', '"127.0.0.1:8765" = 3'))
+    plan = Plan.from_json(cli("plan", "--format", "json", cwd=ws).stdout)
+    assert next(r for r in plan.resources if r.kind == "host").capacity == 3
+    manifest.write_text(text.replace('"127.0.0.1:8765" = 1', '"127.0.0.1:8765" = 0'))
+    proc = cli("validate", cwd=ws)
+    assert proc.returncode == 1
+    assert "ferryman.toml:" in proc.stderr and "hosts" in proc.stderr
+    manifest.write_text(text.replace('[hosts]\n"127.0.0.1:8765" = 1\n', ""))
+    plan = Plan.from_json(cli("plan", "--format", "json", cwd=ws).stdout)
+    assert next(r for r in plan.resources if r.kind == "host").capacity == 2  # per_host_limit
