@@ -419,12 +419,12 @@ def _check_query_limit(value: Any, findings: Findings) -> None:
     reading = coerce.jackson_int(value)
     at: JsonPath = ("queryLimit",)
     if reading.value is None:
-        findings.report(
-            ND_QUERY_LIMIT_RANGE if reading.overflow else ND_UNREADABLE_VALUE,
-            f"queryLimit {_written(value)} is not a number ndex-sync reads: {reading.note}",
-            at,
-            hint=None if reading.overflow else 'write a whole number such as 10 (or "10")',
-        )
+        if reading.overflow:
+            message = f"queryLimit {_written(value)} is {reading.note} ndex-sync reads"
+            findings.report(ND_QUERY_LIMIT_RANGE, message, at)
+        else:
+            message = f"queryLimit {_written(value)} is not a number ndex-sync reads: {reading.note}"
+            findings.report(ND_UNREADABLE_VALUE, message, at, hint='write a whole number such as 10 (or "10")')
         return
     if reading.value < 1:
         findings.report(
