@@ -76,8 +76,9 @@ def _looks_like_copy_plan(path: str, text: str) -> bool:
         return False  # a plan saved by `ferryman plan --out` (schemas/plan.schema.json), not a copy plan
     if name.endswith(".json"):
         # any JSON file that names planType, or any JSON file in a folder of plans, is a plan attempt
-        folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
-        return "planType" in text or bool(_PLANS_FOLDER.search(folder))
+        if "planType" in text:
+            return True
+        return bool(_PLANS_FOLDER.search(os.path.basename(os.path.dirname(os.path.abspath(path)))))
     # another name: text that starts as JSON does (or with a comment, which JSON does not allow:
     # a malformed plan is still a plan) and names planType
     return _head(text).startswith(("{", "[", "//", "/*")) and "planType" in text

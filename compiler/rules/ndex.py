@@ -484,6 +484,8 @@ def _check_same_account(data: dict[str, Any], findings: Findings) -> None:
 
 
 def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -> None:
+    if _references_all_well_formed(doc.text):
+        return  # the common case, decided on the text without walking the data
     for path, value in _strings(data):
         if "$" not in value and "{" not in value:
             continue  # the common case: nothing that could start a reference
@@ -507,6 +509,15 @@ def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -
                 json_path=path,
                 hint=_reference_hint(fragment),
             )
+
+
+def _references_all_well_formed(text: str) -> bool:
+    """True when nothing in `text` but well-formed references could start one: no `$` and no
+    `{env` left once they are removed, and no `\\u` escape that could spell either."""
+    if not text or "\\u" in text:
+        return False  # no text to go by, or an escape that could spell `$`
+    rest = REFERENCE.sub("", text) if "${" in text else text
+    return "$" not in rest and "{env" not in rest.lower()
 
 
 def _strings(root: Any) -> list[tuple[JsonPath, str]]:
