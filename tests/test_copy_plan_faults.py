@@ -42,6 +42,8 @@ def lines_of(proc: subprocess.CompletedProcess[str]) -> list[str]:
 
 # --- point 8: documented forms silent, Jackson's other forms warn -------------------------------------
 
+INTEGERS = "0 is read as false and any other integer as true"
+
 
 def test_the_ndex_sync_documentation_plan_passes_strict(tmp_path: Path) -> None:
     write(tmp_path, "doc.json", query_plan(queryLimit="10", updateTargetNetwork="false", updateReadOnlyNetwork="false"))
@@ -53,8 +55,8 @@ def test_the_ndex_sync_documentation_plan_passes_strict(tmp_path: Path) -> None:
     ("field", "value", "message"),
     [
         ("updateTargetNetwork", "True", 'updateTargetNetwork "True" is read as true'),
-        ("updateTargetNetwork", 1, "updateTargetNetwork 1 is read as true; 0 is read as false and any other integer as true"),
-        ("updateReadOnlyNetwork", 0, "updateReadOnlyNetwork 0 is read as false; 0 is read as false and any other integer as true"),
+        ("updateTargetNetwork", 1, f"updateTargetNetwork 1 is read as true; {INTEGERS}"),
+        ("updateReadOnlyNetwork", 0, f"updateReadOnlyNetwork 0 is read as false; {INTEGERS}"),
         ("queryLimit", " 10", 'queryLimit " 10" is read as 10; blanks around it are ignored'),
         ("queryLimit", "010", 'queryLimit "010" is read as 10; leading zeros are ignored (it is not octal)'),
         ("queryLimit", 10.0, "queryLimit 10.0 is read as 10"),

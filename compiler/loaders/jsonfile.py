@@ -18,8 +18,8 @@ import sys
 from typing import Any
 
 from ..diagnostics import Diagnostic, JsonPath
-from ..secrets import mask_text
 from ..document import Document
+from ..secrets import mask_text
 from . import (
     IO_DUPLICATE_KEY,
     IO_JSON_SYNTAX,

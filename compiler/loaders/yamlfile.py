@@ -8,9 +8,8 @@ from typing import Any
 
 import yaml
 
-from ..diagnostics import JsonPath
+from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document
-from ..diagnostics import Diagnostic
 from . import (
     IO_ALIAS_BOMB,
     IO_NUMBER,

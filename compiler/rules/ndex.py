@@ -412,7 +412,8 @@ def _check_flag(name: str, value: Any, findings: Findings) -> None:
         return
     word = "true" if reading.value else "false"
     note = f"; {reading.note}" if reading.note else ""
-    findings.report(ND_COERCED_STRING, f"{name} {_written(value)} is read as {word}{note}", (name,), hint=f"write {word}")
+    message = f"{name} {_written(value)} is read as {word}{note}"
+    findings.report(ND_COERCED_STRING, message, (name,), hint=f"write {word}")
 
 
 def _check_query_limit(value: Any, findings: Findings) -> None:
