@@ -18,6 +18,7 @@ from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
+from .rules import ndex as ndex_rules  # one reading of copy-plan values (compiler.coerce), rules and IR
 from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
 
 __all__ = [
@@ -178,24 +179,6 @@ def _rel(root: str, path: str) -> str:
     return (below(path, root) or os.path.relpath(path, root)).replace(os.sep, "/")
 
 
-def _bool(v: Any, default: bool = False) -> bool:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str):
-        return v.strip().lower() == "true"
-    return default
-
-
-def _int(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
-        return int(v)
-    return None
-
-
 def _table(data: Any, key: str) -> dict[str, Any]:
     v = data.get(key) if isinstance(data, dict) else None
     return v if isinstance(v, dict) else {}
@@ -239,11 +222,11 @@ def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
         source=endpoint("source"),
         target=endpoint("target"),
         query_string=str(data["queryString"]) if "queryString" in data else None,
-        query_limit=_int(data.get("queryLimit")),
+        query_limit=ndex_rules.query_limit(data),
         query_account=str(data["queryAccountName"]) if data.get("queryAccountName") else None,
         id_list=tuple(str(i).lower() for i in ids) if isinstance(ids, list) else (),
-        update_target=_bool(data.get("updateTargetNetwork")),
-        update_read_only=_bool(data.get("updateReadOnlyNetwork")),
+        update_target=ndex_rules.update_target(data),
+        update_read_only=ndex_rules.update_read_only(data),
     )
 
 
