@@ -13,6 +13,7 @@ import pytest
 
 from ferryman.compiler.loaders.gkeyfile import load_text
 from ferryman.compiler.pipeurl import argv
+from ferryman.compiler import zmapconfig
 from ferryman.compiler.rules import zmap
 
 from .conftest import ROOT, SAMPLES, ferryman
@@ -57,15 +58,15 @@ def test_demo_config_shape() -> None:
     text = (DEMO / "ZMap").read_text(encoding="utf-8")
     doc = load_text(text, "ZMap", "zmap", str(DEMO / "ZMap")).doc
     assert doc is not None
-    sources = zmap.read_sources(doc.data, str(DEMO))
+    sources = zmapconfig.read_sources(doc.data, str(DEMO))
     assert [s.name for s in sources] == [
         "havana", "ensembl", "repeats", "cpg_islands", "ests", "tss_predictions", "polya_sites",
     ]  # fmt: skip
     assert all(s.scheme == "pipe" and s.pipe is not None for s in sources)
     assert [s.name for s in sources if s.delayed] == ["tss_predictions", "polya_sites"]
-    groups = zmap.server_groups(doc.data)
+    groups = zmapconfig.server_groups(doc.data)
     assert groups == {"local_files": ["havana", "ensembl", "ests"], "compute": ["repeats", "cpg_islands", "ests"]}
-    assert zmap.script_dir(doc.data, str(DEMO)) == str(DEMO / "scripts")
+    assert zmapconfig.script_dir(doc.data, str(DEMO)) == str(DEMO / "scripts")
     for s in sources:
         assert s.script is not None and os.access(s.script, os.X_OK)
         assert Path(s.script).read_text(encoding="utf-8").startswith("#!/usr/bin/env python3\n")
@@ -74,7 +75,7 @@ def test_demo_config_shape() -> None:
 def _run_source(name: str, trace: Path) -> subprocess.CompletedProcess[str]:
     doc = load_text((DEMO / "ZMap").read_text(encoding="utf-8"), "ZMap", "zmap", str(DEMO / "ZMap")).doc
     assert doc is not None
-    source = {s.name: s for s in zmap.read_sources(doc.data, str(DEMO))}[name]
+    source = {s.name: s for s in zmapconfig.read_sources(doc.data, str(DEMO))}[name]
     assert source.pipe is not None and source.script is not None
     args = argv(source.pipe, REGION)
     if name == "ests":
@@ -476,11 +477,11 @@ def test_styles_file_rules(tmp_path: Path) -> None:
 
 def test_readers_tolerate_data_that_failed_the_schema() -> None:
     bad = {"ZMap": {"sources": ["a", 3, "a", "b"], "script-dir": 5}, "a": "not a stanza", "b": {"url": 7}}
-    assert zmap.source_names(bad) == ["a", "b"]
-    assert zmap.read_sources(bad, "/cfg") == []
-    assert zmap.script_dir(bad, "/cfg") == "/cfg"
-    assert zmap.server_groups({"Server-groups": {"g": ["a", "a", 1], "h": "x"}}) == {"g": ["a"], "h": []}
-    assert zmap.source_names(None) == []
+    assert zmapconfig.source_names(bad) == ["a", "b"]
+    assert zmapconfig.read_sources(bad, "/cfg") == []
+    assert zmapconfig.script_dir(bad, "/cfg") == "/cfg"
+    assert zmapconfig.server_groups({"Server-groups": {"g": ["a", "a", 1], "h": "x"}}) == {"g": ["a"], "h": []}
+    assert zmapconfig.source_names(None) == []
 
 
 def test_read_sources_resolves_scripts() -> None:
@@ -490,7 +491,7 @@ def test_read_sources_resolves_scripts() -> None:
         "b": {"url": "acedb://h:1"},
         "c": {"url": "pipe:///"},
     }
-    a, b, c = zmap.read_sources(data, "/cfg")
+    a, b, c = zmapconfig.read_sources(data, "/cfg")
     assert (a.name, a.scheme, a.script, a.featuresets, a.delayed, a.timeout) == (
         "a", "pipe", "/cfg/bin/get.py", ("f",), True, 30,
     )  # fmt: skip
@@ -501,10 +502,10 @@ def test_read_sources_resolves_scripts() -> None:
 
 def test_stylesfile_reader() -> None:
     data = {"ZMap": {"stylesfile": "s.ini"}, "a": {"url": "x", "stylesfile": "own.ini"}, "b": {"url": "y"}}
-    assert zmap.stylesfile(data) == ("s.ini", ("ZMap", "stylesfile"))
-    assert zmap.stylesfile(data, "a") == ("own.ini", ("a", "stylesfile"))
-    assert zmap.stylesfile(data, "b") == ("s.ini", ("ZMap", "stylesfile"))
-    assert zmap.stylesfile({}, "b") is None
+    assert zmapconfig.stylesfile(data) == ("s.ini", ("ZMap", "stylesfile"))
+    assert zmapconfig.stylesfile(data, "a") == ("own.ini", ("a", "stylesfile"))
+    assert zmapconfig.stylesfile(data, "b") == ("s.ini", ("ZMap", "stylesfile"))
+    assert zmapconfig.stylesfile({}, "b") is None
 
 
 def test_validate_never_tracebacks_on_odd_input(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def graph_check(ws: LoadedWorkspace) -> list[Diagnostic]:
 def _task_kinds(manifest: Document, ws: LoadedWorkspace) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Task id -> kind and the server groups, read from valid inputs without building the IR
     (the same ids `plan.task_kinds` gives: in a valid config every pipe:// source is a task)."""
-    from .zmap import scheme, server_groups, source_names, stanza
+    from ..zmapconfig import scheme, server_groups, source_names, stanza
 
     data = manifest.data
     kinds: dict[str, str] = {}

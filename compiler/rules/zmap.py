@@ -1,5 +1,5 @@
-"""Semantic rules for ZMap configs (DESIGN 2.2), and the readers the compiler uses on the
-normalized form `{stanza: {key: value}}` that `loaders.gkeyfile` produces.
+"""Semantic rules for ZMap configs (docs/formats.md), on the normalized form
+`{stanza: {key: value}}` that `loaders.gkeyfile` produces, read through `zmapconfig`.
 
 Decisions:
 * the sources are the names in `[ZMap] sources`, in that order (the column display order). A
@@ -22,7 +22,8 @@ from typing import Any
 from ..diagnostics import JsonPath
 from ..document import Document, Findings, define
 from ..loaders import gkeyfile
-from ..pipeurl import PipeUrl, PipeUrlError, escapes_script_dir, parse_pipe_url, resolve_script
+from ..pipeurl import PipeUrlError, escapes_script_dir, parse_pipe_url, resolve_script
+from ..zmapconfig import SERVER_GROUPS, ZMAP, config_dir, scheme, script_dir, stanza, stylesfile
 
 ZM_NO_STANZA = define(
     "ZM301", "error", "a name in [ZMap] sources has no stanza", "add a [name] stanza with a url, or take the name out"
@@ -101,9 +102,6 @@ ZM_STYLESFILE_BROKEN = define(
 )
 ZM_PIPE_NO_SCRIPT = define("ZM321", "error", "a pipe:// URL names no script", "write pipe:///script?args")
 
-ZMAP = gkeyfile.ZMAP_STANZA
-SERVER_GROUPS = gkeyfile.SERVER_GROUPS_STANZA
-
 # The [ZMap] keys ZMap reads (its config loader and documentation), and the DESIGN 2.2 ones.
 KNOWN_ZMAP_KEYS = frozenset(
     {
@@ -125,115 +123,8 @@ KNOWN_SOURCE_KEYS = frozenset(
 )  # fmt: skip
 
 
-# -- readers of the normalized form (also used by the compiler and the workspace rules) ----------
-
-
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def source_names(data: Any) -> list[str]:
-    """The names in `[ZMap] sources`, in order (the column display order), each once."""
-    return list(dict.fromkeys(_strings(_dict(_dict(data).get(ZMAP)).get("sources"))))
-
-
-def stanza(data: Any, name: str) -> dict[str, Any] | None:
-    """The source stanza called `name`, or None (ZMap's own stanzas are never sources)."""
-    if name in gkeyfile.NON_SOURCE_STANZAS:
-        return None
-    value = _dict(data).get(name)
-    return value if isinstance(value, dict) else None
-
-
-def scheme(url: Any) -> str:
-    """`pipe`, `file`, `acedb`, `http`, `https` (lower-case), or "" when there is none."""
-    if not isinstance(url, str) or "://" not in url:
-        return ""
-    return url.split("://", 1)[0].lower()
-
-
-def server_groups(data: Any) -> dict[str, list[str]]:
-    """`[Server-groups]`: group name -> its members (each once), in file order."""
-    groups = _dict(_dict(data).get(SERVER_GROUPS))
-    return {name: list(dict.fromkeys(_strings(members))) for name, members in groups.items()}
-
-
-def config_dir(doc: Document) -> str:
-    """The folder of the config file: relative paths in it resolve against this."""
-    return os.path.dirname(doc.fs_path or os.path.abspath(doc.path))
-
-
-def script_dir(data: Any, base: str) -> str:
-    """`[ZMap] script-dir` made absolute against `base` (the config's folder); default `base`."""
-    value = _dict(_dict(data).get(ZMAP)).get("script-dir")
-    if isinstance(value, str) and value:
-        return os.path.abspath(os.path.join(base, value))
-    return os.path.abspath(base)
-
-
-def stylesfile(data: Any, source: str | None = None) -> tuple[str, JsonPath] | None:
-    """The stylesfile that applies to `source` (its own, else [ZMap]'s) and where it is named."""
-    if source is not None:
-        own = _dict(stanza(data, source)).get("stylesfile")
-        if isinstance(own, str) and own:
-            return own, (source, "stylesfile")
-    shared = _dict(_dict(data).get(ZMAP)).get("stylesfile")
-    if isinstance(shared, str) and shared:
-        return shared, (ZMAP, "stylesfile")
-    return None
-
-
-@dataclasses.dataclass(frozen=True)
-class ZMapSource:
-    """One source of a ZMap config as the compiler sees it."""
-
-    name: str
-    url: str
-    scheme: str
-    pipe: PipeUrl | None  # for pipe:// sources
-    script: str | None  # the pipe script's absolute path
-    featuresets: tuple[str, ...]
-    delayed: bool
-    sequence: bool
-    timeout: int | None
-
-
-def read_sources(data: Any, base: str) -> list[ZMapSource]:
-    """The listed sources that have a stanza and a url, in display order (`base`: config folder)."""
-    scripts = script_dir(data, base)
-    out: list[ZMapSource] = []
-    for name in source_names(data):
-        st = stanza(data, name)
-        url = st.get("url") if st is not None else None
-        if st is None or not isinstance(url, str):
-            continue
-        pipe: PipeUrl | None = None
-        script: str | None = None
-        if scheme(url) == "pipe":
-            try:
-                pipe = parse_pipe_url(url)
-                script = resolve_script(pipe, scripts)
-            except PipeUrlError:
-                pass
-        timeout = st.get("timeout")
-        out.append(
-            ZMapSource(
-                name=name,
-                url=url,
-                scheme=scheme(url),
-                pipe=pipe,
-                script=script,
-                featuresets=tuple(_strings(st.get("featuresets"))),
-                delayed=st.get("delayed") is True,
-                sequence=st.get("sequence") is True,
-                timeout=timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
-            )
-        )
-    return out
 
 
 # -- the rules -------------------------------------------------------------------------------
