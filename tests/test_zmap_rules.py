@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from ferryman.compiler import zmapconfig
 from ferryman.compiler.loaders.gkeyfile import load_text
 from ferryman.compiler.pipeurl import argv
-from ferryman.compiler import zmapconfig
-from ferryman.compiler.rules import zmap
 
 from .conftest import ROOT, SAMPLES, ferryman
 
