@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,17 @@ from ..diagnostics import JsonPath
 from ..document import Document, Findings, define
 from ..loaders import gkeyfile
 from ..pipeurl import PipeUrlError, escapes_script_dir, parse_pipe_url, resolve_script
-from ..zmapconfig import SERVER_GROUPS, ZMAP, config_dir, scheme, script_dir, stanza, stylesfile
+from ..zmapconfig import (
+    SCHEMES,
+    SERVER_GROUPS,
+    ZMAP,
+    config_dir,
+    is_zmap_scheme,
+    scheme,
+    script_dir,
+    stanza,
+    stylesfile,
+)
 
 ZM_NO_STANZA = define(
     "ZM301", "error", "a name in [ZMap] sources has no stanza", "add a [name] stanza with a url, or take the name out"
@@ -54,7 +65,10 @@ ZM_UNKNOWN_SOURCE_KEY = define(
     "ZM307", "warning", "unknown key in a source stanza", "ZMap ignores keys it does not know"
 )
 ZM_NO_URL = define(
-    "ZM308", "error", "a source has no url", "add url = pipe:///script?args (or file://, http(s)://, acedb://)"
+    "ZM308",
+    "error",
+    "a source has no url",
+    "add url = pipe:///script?args, or a url of another scheme ZMap loads (file://, http://, ensembl://, …)",
 )
 ZM_LISTED_TWICE = define("ZM309", "warning", "a name is listed twice", "delete the second mention")
 ZM_PIPE_ESCAPES = define(
@@ -101,6 +115,12 @@ ZM_STYLESFILE_BROKEN = define(
     "ZM320", "error", "the stylesfile cannot be read", "check it on its own: ferryman validate --kind styles FILE"
 )
 ZM_PIPE_NO_SCRIPT = define("ZM321", "error", "a pipe:// URL names no script", "write pipe:///script?args")
+ZM_URL_SCHEME = define(
+    "ZM322",
+    "error",
+    "a source url has a scheme ZMap does not load",
+    "ZMap loads " + ", ".join(f"{s}://" for s in SCHEMES) + " urls; ferryman runs the pipe:// ones",
+)
 
 # The [ZMap] keys ZMap reads (its config loader and documentation), and the DESIGN 2.2 ones.
 KNOWN_ZMAP_KEYS = frozenset(
@@ -135,6 +155,7 @@ def check(doc: Document, findings: Findings) -> None:
     data = _dict(doc.data)
     base = config_dir(doc)
     listed = _check_sources_list(data, findings)
+    _check_schemes(data, listed, findings)
     _check_keys(data, listed, findings)
     _check_sequence(data, listed, findings)
     _check_server_groups(data, set(listed), findings)
@@ -167,6 +188,23 @@ def _check_sources_list(data: dict[str, Any], findings: Findings) -> list[str]:
         if name not in seen and stanza(data, name) is not None and "url" in st:
             findings.report(ZM_NOT_LISTED, f"stanza [{name}] has a url but is not listed in [ZMap] sources", (name,))
     return usable
+
+
+_SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")  # RFC 3986 section 3.1
+
+
+def _check_schemes(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
+    """Each source's url scheme is one ZMap loads (ZMap compares schemes case-insensitively)."""
+    for name in listed:
+        url = _dict(data.get(name)).get("url")
+        if not isinstance(url, str) or is_zmap_scheme(scheme(url)):
+            continue
+        written = url.split("://", 1)[0] if "://" in url else ""
+        if _SCHEME_NAME.fullmatch(written):
+            msg = f"url of source [{name}] has the scheme {written}://, which ZMap does not load"
+        else:  # no scheme at all: the value is not quoted (it may hold anything, a password included)
+            msg = f"url of source [{name}] does not start with a scheme such as pipe:// or file://"
+        findings.report(ZM_URL_SCHEME, msg, (name, "url"))
 
 
 def _suggest(key: str, known: frozenset[str]) -> str:
