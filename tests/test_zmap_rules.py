@@ -159,7 +159,8 @@ def test_sources_and_stanzas(tmp_path: Path) -> None:
             "ZMap:2:23: warning[ZM309]: source db is listed twice in [ZMap] sources (at $.ZMap.sources[2])",
             "  hint: delete the second mention",
             "ZMap:7:1: error[ZM308]: source [bare] has no url (at $.bare)",
-            "  hint: add url = pipe:///script?args, or a url of another scheme ZMap loads (file://, http://, ensembl://, …)",
+            "  hint: add url = pipe:///script?args, or a url of another scheme ZMap loads "
+            "(file://, http://, ensembl://, …)",
             "ZMap:10:1: warning[ZM302]: stanza [old] has a url but is not listed in [ZMap] sources (at $.old)",
             "  hint: add its name to [ZMap] sources, or delete the stanza: ZMap and ferryman ignore it",
             "2 errors, 2 warnings in 1 file",
@@ -307,7 +308,8 @@ def test_zmaps_own_example_config_is_read_as_zmap_reads_it(tmp_path: Path) -> No
     ]
     assert [s.name for s in sources if s.run_by_ferryman] == ["pipe_pseudogenes"]
     pipe = sources[4].pipe
-    assert pipe is not None and pipe.path == "filter_get" and pipe.args[:2] == ("analysis=2way_pseudogenes", "chr=chr6-38") and len(pipe.args) == 18
+    assert pipe is not None and pipe.path == "filter_get" and len(pipe.args) == 18
+    assert pipe.args[:2] == ("analysis=2way_pseudogenes", "chr=chr6-38")
 
 
 # -- server groups ----------------------------------------------------------------------------
@@ -378,6 +380,30 @@ def test_pipe_url_rules(tmp_path: Path) -> None:
         "(at $.nohost.url)",
         "  hint: write pipe:///script?args",
         "cfg/ZMap:21:1: error[ZM313]: script /no/such/dir/get.py does not exist (at $.abs.url)",
+    ]
+
+
+def test_pipe_url_messages_never_show_a_password(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "ZMap": pipe_config(
+                "[genes]\nurl = pipe://curator:hunter2@host\nfeaturesets = genes\n",
+                "[ests]\nurl = pipe://tok_hunter2@host:9/\nfeaturesets = ests\n",
+                sources="genes ; ests",
+            ),
+            "styles.ini": STYLES,
+            "scripts/README": "",
+        },
+    )
+    code, lines = validate(tmp_path, "--quiet", "ZMap")
+    assert code == 1
+    assert lines == [
+        "ZMap:7:1: error[ZM321]: pipe://curator:***@host names no script (nothing after the host) (at $.genes.url)",
+        "  hint: write pipe:///script?args",
+        "ZMap:11:1: error[ZM321]: pipe://***@host:9/ names no script (the path after the host is empty) "
+        "(at $.ests.url)",
+        "  hint: write pipe:///script?args",
     ]
 
 

@@ -9,9 +9,14 @@ The format, as GLib reads it:
   merged into the first, both with a warning.
 * escapes in values: `\\s \\n \\t \\r \\\\`, and `\\;` inside a list; any other escape is an error.
   Lists split on `;`, items are stripped and empty items dropped. Booleans are `true false 1 0`.
-* one addition: the seed document breaks a long `url=` over indented lines. Indented lines that
-  directly follow a value ending in `&` continue that value (joined without their leading
-  whitespace), with a warning: ZMap itself cannot read them and `ferryman fmt` joins them.
+* one addition: the seed document breaks a long `url=` over indented lines. An indented line that
+  directly follows a value ending in `&` continues that value (joined without its leading
+  whitespace) when it has no blank inside: query pieces have none, while `delayed = true` (or
+  `delayed\t=\ttrue`) is a key, as GLib reads it. A blank or comment line ends the value. Each
+  continued value gets a warning: ZMap itself cannot read it, and `ferryman fmt` joins it.
+* messages never quote a secret: a quoted line or value passes through `masked` (URL passwords,
+  and whatever follows a password-like word), so a line such as `url pipe://me:pw@h` missing its
+  `=` is shown without `pw` (docs/formats.md).
 
 Decision: trailing whitespace of a value is dropped (GLib keeps it, but it is invisible in an
 editor and only ever breaks paths); write `\\s` to keep a trailing space.
@@ -23,6 +28,7 @@ line); list item positions are worked out from the raw value only when something
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Literal, NamedTuple
 
 from ..diagnostics import Diagnostic, JsonPath
@@ -33,7 +39,7 @@ GK_NOT_A_LINE = define(
     "GK201",
     "error",
     "line is not a [group] header, a key = value pair or a comment",
-    "GKeyFile has no inline comments and no continuation lines (except after a value ending in &)",
+    "GKeyFile has no inline comments and no continuation lines (except one-word lines after a value ending in &)",
 )
 GK_KEY_OUTSIDE_GROUP = define(
     "GK202", "error", "key = value before the first [group] header", "move it under a [group] header"
@@ -206,7 +212,7 @@ def parse(text: str) -> KeyFile:
             last = None
             continue
         indent = 0 if raw_line[0] == line[0] else len(raw_line) - len(raw_line.lstrip())
-        if last is not None and indent and last.raw[-1:] == "&":
+        if last is not None and indent and last.raw[-1:] == "&" and _is_one_word(line):
             if last.pieces is None:
                 last.pieces = []
             last.pieces.append((len(last.raw), n, indent + 1))
@@ -222,7 +228,8 @@ def parse(text: str) -> KeyFile:
                 continue
         eq = line.find("=")
         if eq < 0:
-            shown = line if len(line) <= 60 else line[:59] + "…"
+            shown = masked(line)
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
             problems.append(
                 Problem(GK_NOT_A_LINE, f"line {shown!r} is not a [group], a key = value or a comment", n, indent + 1)
             )
@@ -270,6 +277,46 @@ def parse(text: str) -> KeyFile:
                 )
             )
     return KeyFile(groups, entries, problems)
+
+
+def _is_one_word(line: str) -> bool:
+    """Whether a stripped line has no blank inside (a continuation piece never has one)."""
+    return len(line.split(None, 1)) == 1
+
+
+# `scheme://userinfo@`: the userinfo of a URL anywhere in a text (RFC 3986 section 3.2.1)
+_URL_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^\s/?#@\[\]]*)@")
+# a password-like word (alone or inside a key such as db_password), and the rest of the text
+_SECRET_WORD = re.compile(r"(?i)(pass(?:word|wd|phrase)|pwd|token|secret|api[-_]?key|credential)(\S*?[\s:=]+)(\S.*)")
+
+
+def masked(text: str) -> str:
+    """`text` as a message may quote it: each URL password replaced by `***` (`pipe://me:***@h`;
+    userinfo without a `:` is masked whole, as a token often stands in the user's place), and
+    everything after a password-like word (`password`, `token`, `secret`, ...) replaced by `***`.
+
+    Used on every quoted line or value of a GKeyFile or ZMap config (docs/formats.md). The same
+    job as `compiler.secrets.mask_url_userinfo`, but for a URL anywhere in a text, not only at
+    its start.
+    """
+    text = mask_urls(text)
+    match = _SECRET_WORD.search(text)
+    if match:
+        text = text[: match.start(3)] + "***"
+    return text
+
+
+def mask_urls(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***` (see `masked`). Every GKeyFile
+    and ZMap message passes through this, whatever it quotes."""
+    return _URL_USERINFO.sub(_mask_userinfo, text) if "@" in text else text
+
+
+def _mask_userinfo(m: re.Match[str]) -> str:
+    user, colon, password = m.group(2).partition(":")
+    if not colon:
+        return f"{m.group(1)}***@" if user else m.group(0)
+    return f"{m.group(1)}{user}:{'***' if password else ''}@"
 
 
 def _open_group(groups: dict[str, Group], name: str, line: int, col: int, problems: list[Problem]) -> Group | None:
@@ -476,7 +523,8 @@ def locator(kf: KeyFile) -> Any:
 
 def _diagnostic(display: str, p: Problem) -> Diagnostic:
     c = p.code
-    return Diagnostic(display, p.line, p.col, c.severity, c.code, p.message, p.json_path, c.hint)
+    # every message passes the URL mask: whatever a message quotes, no URL password gets out
+    return Diagnostic(display, p.line, p.col, c.severity, c.code, mask_urls(p.message), p.json_path, c.hint)
 
 
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
