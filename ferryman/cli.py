@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "execute a compiled plan"),
     "runs": ("runs", "list earlier runs, or show one"),
     "gff-check": ("gff_check", "check GFF2/GFF3 files (streaming)"),
+    "fmt": ("fmt", "join continued ZMap config values into one line (ZMap cannot read them)"),
 }
 
 

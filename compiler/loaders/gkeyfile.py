@@ -279,6 +279,29 @@ def parse(text: str) -> KeyFile:
     return KeyFile(groups, entries, problems)
 
 
+def join_continuations(text: str) -> tuple[str, KeyFile]:
+    """`text` with every continued value joined into one line (what `ferryman fmt` writes), and
+    the parse it comes from.
+
+    Only the lines of continued values change: the key's line keeps everything up to its value,
+    then holds the whole value, and its continuation lines go. Every other byte (comments, blank
+    lines, line ends, trailing blanks) stays as it was. The text is returned unchanged when the
+    parse has errors (`KeyFile.ok` is false): nothing is rewritten that was not understood.
+    """
+    kf = parse(text)
+    continued = [e for e in kf.entries if e.pieces is not None]
+    if not continued or not kf.ok:
+        return text, kf
+    lines = text.split("\n")  # as `parse` numbers them
+    drop: set[int] = set()
+    for e in continued:
+        # the joined line ends as the value's last line did (CRLF kept; no line end at the end of a file)
+        end = "\r" if lines[e.end_line - 1].endswith("\r") else ""
+        lines[e.line - 1] = lines[e.line - 1][: e.value_col - 1] + e.raw + end
+        drop.update(range(e.line, e.end_line))  # 0-based indexes of its continuation lines
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop), kf
+
+
 def _is_one_word(line: str) -> bool:
     """Whether a stripped line has no blank inside (a continuation piece never has one)."""
     return len(line.split(None, 1)) == 1
@@ -525,6 +548,11 @@ def _diagnostic(display: str, p: Problem) -> Diagnostic:
     c = p.code
     # every message passes the URL mask: whatever a message quotes, no URL password gets out
     return Diagnostic(display, p.line, p.col, c.severity, c.code, mask_urls(p.message), p.json_path, c.hint)
+
+
+def diagnostics(kf: KeyFile, display: str) -> list[Diagnostic]:
+    """The syntax problems of a parsed file as diagnostics of file `display`."""
+    return [_diagnostic(display, p) for p in kf.problems]
 
 
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
