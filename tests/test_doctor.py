@@ -89,7 +89,7 @@ def test_offline_all_ok(tmp_path: Path) -> None:
     assert r.stdout == (
         "ok      workspace: ferryman.toml is valid\n"
         "ok      state dir: .ferryman is writable (will be created)\n"
-        "ok      inputs: 6 present and readable\n"
+        "ok      inputs: 7 present and readable\n"
         "ok      scripts: 5 runnable\n"
         "ok      network: skipped (--offline)\n"
         "doctor: 5 ok, 0 warnings, 0 broken\n"
