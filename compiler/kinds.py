@@ -51,8 +51,12 @@ def _looks_like_copy_plan(name: str, text: str) -> bool:
     return text.lstrip().startswith("{") and '"planType"' in text
 
 
+# a form key, block or flow style, any case: a misspelt `Gene` is reported, never skipped as unknown
+_EXTERNALS_FORM = re.compile(r"""(?im)(?:^\s+|[{,]\s*)["']?(?:gene|transcript|translation)["']?\s*:""")
+
+
 def _looks_like_externals(name: str, text: str) -> bool:
-    return bool(re.search(r"(?m)^\s+(gene|transcript|translation)\s*:", text)) and "Assembly" in text
+    return bool(_EXTERNALS_FORM.search(text)) and "assembly" in text.lower()
 
 
 def _bind(kind: str, module: str) -> Callable[[str, str, str | None], LoadResult]:

@@ -100,7 +100,7 @@ AT_BLOCK = '(at $.homo_sapiens.gene["HGNC Symbol"].Assembly["38"]'
             [
                 "t.yml:7:30: error[SC100]: the Include value is the string 'false', not true or false "
                 f"{AT_BLOCK}.Include)",
-                "  hint: write true or false without quotes",
+                "  hint: write true or false without quotes: IDTrack counts any non-empty string as true",
             ],
         ),
         (
