@@ -113,6 +113,8 @@ READER = textwrap.dedent(
     for name in ("numpy", "pandas"):
         sys.modules[name] = types.ModuleType(name)
     sys.modules["pandas"].DataFrame = object  # named in an annotation only
+    import yaml  # the same safe loader in C: IDTrack reloads the file for every lookup
+    yaml.safe_load = lambda stream: yaml.load(stream, Loader=yaml.CSafeLoader)
     module_file, repo, organism, release, assemblies = sys.argv[1:6]
     spec = importlib.util.spec_from_file_location("idtrack_external_databases", module_file)
     mod = importlib.util.module_from_spec(spec)
@@ -166,10 +168,11 @@ def _structured(data: Any) -> dict[str, dict[str, list[str]]]:
 def _toml_allow(allow: list[str] | dict[str, dict[str, list[str]]]) -> str:
     if isinstance(allow, list):
         return f"allow = {json.dumps(allow)}\n"
-    return "".join(
-        f"\n[profiles.allow.{json.dumps(form)}]\n" + "".join(f"{json.dumps(db)} = {json.dumps(a)}\n" for db, a in dbs.items())
-        for form, dbs in allow.items()
-    )
+    out = ""
+    for form, dbs in allow.items():
+        out += f"\n[profiles.allow.{json.dumps(form)}]\n"
+        out += "".join(f"{json.dumps(db)} = {json.dumps(a)}\n" for db, a in dbs.items())
+    return out
 
 
 def _workspace(folder: Path, organism: str, template: str, allow: Any, output: str, release: int = RELEASE) -> Path:
@@ -381,7 +384,10 @@ def test_a_form_spelled_Gene_is_an_error_never_skipped(shipped: dict[str, Path],
     odd.write_text(text.replace("\n    gene:\n", "\n    Gene:\n", 1), encoding="utf-8")
     # IDTrack's reader fails on it: the release check skips a missing form, the lookup does not
     assert idtrack_reads(idtrack, odd, "mus_musculus", RELEASE) == {"error": "KeyError: 'gene'"}
-    for args in ((str(odd),), ("--skip-unknown", str(odd)), (str(tmp_path),)):
+    only = tmp_path / "genes" / "mus_musculus_externals_modified.yml"  # no other form to recognize it by
+    only.parent.mkdir()
+    only.write_text(odd.read_text().split("\n    transcript:\n")[0] + "\n", encoding="utf-8")
+    for args in ((str(odd),), ("--skip-unknown", str(odd)), (str(tmp_path),), ("--skip-unknown", str(only))):
         proc = ferryman("validate", *args)
         assert proc.returncode == 1, args
         assert "mus_musculus_externals_modified.yml:2:5: error[SC100]: unknown form 'Gene' in mus_musculus: " \
