@@ -187,6 +187,12 @@ def test_render_keeps_comments_flow_style_quoting_and_crlf() -> None:
     assert "Potential Synonymous: ''" in out
 
 
+def test_render_keeps_a_byte_order_mark() -> None:
+    text = "\ufeff" + TEMPLATE.read_text()
+    changes = flips(_load(text), STRICT, 110)
+    assert render_modified(text, changes) == "\ufeff" + render_modified(text[1:], changes)
+
+
 def test_render_with_non_ascii_text_before_the_block() -> None:
     text = (
         'homo_sapiens:\n    gene:\n        "Ensembl Gène ☃":\n            Assembly:\n'
