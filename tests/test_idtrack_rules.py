@@ -495,7 +495,7 @@ def test_cli_profile_sample_output() -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["ID501", "ID502", "ID503", "ID504", "ID505", "ID506", "ID511", "ID512", "ID513", "ID514", "ID515"]
+    "code", ["ID501", "ID502", "ID503", "ID504", "ID505", "ID506", "ID511", "ID512", "ID513", "ID514", "ID515", "ID516"]
 )
 def test_cli_sample_prints_exactly_its_line(code: str) -> None:
     if code == "ID502" and kinds.KINDS["externals"].schema is not None:

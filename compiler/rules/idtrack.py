@@ -89,6 +89,12 @@ ID_OUTPUT_NOT_FILE = define(
     "a profile's output is not a regular file",
     "name a file path; a folder, FIFO or device cannot take the modified YAML",
 )
+ID_OUTPUT_TWICE = define(
+    "ID516",
+    "error",
+    "two profiles write the same output",
+    "give each profile its own output: the later write would silently replace the earlier one",
+)
 
 DATABASE_KEYS = ("Assembly", "Database Index", "Potential Synonymous")
 BLOCK_KEYS = ("Ensembl release", "Include")

@@ -118,8 +118,9 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
     """A profile's `output` may never be an input of the workspace (the manifest, a template, the
     ZMap config, a copy plan, a stylesfile, or a new *.json in the plans folder), nor anything
     but a regular file: a run would overwrite the input, or block on a FIFO (docs/formats.md,
-    "Profile outputs"). Reported as ID514 / ID515 at the profile's `output` in the manifest."""
-    from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE
+    "Profile outputs"). Two profiles may not share an output either. Reported as ID514 / ID515 /
+    ID516 at the profile's `output` in the manifest."""
+    from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE, ID_OUTPUT_TWICE
     from .zmap import source_names, stylesfile
 
     def same_file(a: str, b: str) -> bool:  # one resolved path, or one inode (a hard link)
@@ -143,6 +144,7 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
             if named is not None:
                 inputs.append((os.path.join(os.path.dirname(path), named[0]), "a stylesfile of the ZMap config"))
     plans = _table(doc.data, "ndex").get("plans")
+    written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before
     for i, prof in enumerate(profiles):
         output = prof.get("output") if isinstance(prof, dict) else None
         if not isinstance(output, str):
@@ -151,6 +153,11 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
         full = os.path.join(base, output)
         if not output.strip():
             findings.report(ID_OUTPUT_NOT_FILE, "output is empty", at)
+            continue
+        earlier = next((name for p, name in written if same_file(full, p)), None)
+        written.append((full, str(prof.get("name"))))
+        if earlier is not None:
+            findings.report(ID_OUTPUT_TWICE, f"output {output} is also the output of profile {earlier!r}", at)
             continue
         role = next((r for p, r in inputs if same_file(full, p)), None)
         if role is None and isinstance(plans, str) and output.endswith(".json") and same_file(
