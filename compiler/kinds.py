@@ -56,7 +56,8 @@ _EXTERNALS_FORM = re.compile(r"""(?im)(?:^\s+|[{,]\s*)["']?(?:gene|transcript|tr
 
 
 def _looks_like_externals(name: str, text: str) -> bool:
-    return bool(_EXTERNALS_FORM.search(text)) and "assembly" in text.lower()
+    # a JSON Schema of the format names the same keys: it is not a data file
+    return bool(_EXTERNALS_FORM.search(text)) and "assembly" in text.lower() and '"$schema"' not in text
 
 
 def _bind(kind: str, module: str) -> Callable[[str, str, str | None], LoadResult]:

@@ -649,3 +649,13 @@ def test_profile_output_must_be_a_regular_file(tmp_path: Path, output: str, mess
     proc = ferryman("validate", cwd=ws, timeout=30)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[0] == f"ferryman.toml:24:1: error[ID515]: {message} (at $.profiles[0].output)"
+
+
+def test_recognized_in_flow_style_and_with_a_misspelt_form_but_not_its_schema() -> None:
+    flow = '{homo_sapiens: {Gene: {HGNC Symbol: {Assembly: {"38": {Ensembl release: "110", Include: false}}}}}}\n'
+    as_json = json.dumps(yaml.safe_load(flow.replace("Gene", "translation")))
+    for text in (flow, as_json, BASE.replace("    gene:", "    GENE:")):
+        kind = kinds.detect("x.yml", text)
+        assert kind is not None and kind.name == "externals", text
+    schema = (ROOT / "schemas" / "externals.schema.json").read_text()
+    assert kinds.detect("externals.schema.json", schema) is None
