@@ -608,6 +608,7 @@ output = "idtrack/second.yml"
         ("copy-plans/human-nets.json", "a copy plan"),
         ("copy-plans/new.json", "a copy plan (a *.json file in the plans folder)"),
         ("zmap/styles.ini", "a stylesfile of the ZMap config"),
+        ("zmap/scripts/getgff.py", "the pipe script of source 'havana'"),
         ("link.yml", "the profile's own template"),
         ("hardlink.yml", "the profile's own template"),
     ],

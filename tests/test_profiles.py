@@ -314,22 +314,26 @@ def test_an_existing_output_keeps_its_mode(tmp_path: Path, mode: int) -> None:
     assert (ws / OUTPUT).read_text().startswith("# IDTrack external databases for homo_sapiens")
 
 
-@pytest.mark.parametrize("link", ["symlink", "hardlink"])
-def test_the_task_refuses_to_write_onto_an_input(tmp_path: Path, link: str) -> None:
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [("symlink", "ferryman.toml"), ("hardlink", "ferryman.toml"), ("symlink", "zmap/scripts/getgff.py")],
+)
+def test_the_task_refuses_to_write_onto_an_input(tmp_path: Path, link: str, target: str) -> None:
     """Validate refuses such a workspace (ID514); a link made after the plan is caught by the task."""
     ws = _workspace(tmp_path)
     assert ferryman("plan", "--out", "plan.json", cwd=ws).returncode == 0
-    manifest = (ws / "ferryman.toml").read_bytes()
+    before = (ws / target).read_bytes()
     (ws / OUTPUT).unlink(missing_ok=True)
     if link == "symlink":
-        (ws / OUTPUT).symlink_to("../ferryman.toml")
+        (ws / OUTPUT).symlink_to(ws / target)
     else:
-        (ws / OUTPUT).hardlink_to(ws / "ferryman.toml")
+        (ws / OUTPUT).hardlink_to(ws / target)
     proc = ferryman("run", "plan.json", "--only", "profile:strict", "--progress", "plain", cwd=ws)
     assert proc.returncode == 1
-    message = f"refusing to write {OUTPUT}: it is ferryman.toml, an input of the workspace"
-    assert f"  profile:strict: {message}" in proc.stdout.splitlines()
-    assert (ws / "ferryman.toml").read_bytes() == manifest
+    shown = target if target == "ferryman.toml" else str(ws / target)  # scripts: the plan's absolute path
+    message = f"refusing to write {OUTPUT}: it is {shown}, an input of the workspace"
+    assert f"  profile:strict: {message}" in proc.stdout.splitlines(), proc.stdout
+    assert (ws / target).read_bytes() == before
 
 
 def test_a_template_changed_under_a_saved_plan_fails_the_task_cleanly(tmp_path: Path) -> None:

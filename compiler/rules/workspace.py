@@ -116,12 +116,13 @@ def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> 
 
 def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings) -> None:
     """A profile's `output` may never be an input of the workspace (the manifest, a template, the
-    ZMap config, a copy plan, a stylesfile, or a new *.json in the plans folder), nor anything
+    ZMap config, a copy plan, a stylesfile, a pipe script, or a new *.json in the plans folder), nor anything
     but a regular file: a run would overwrite the input, or block on a FIFO (docs/formats.md,
     "Profile outputs"). Two profiles may not share an output either. Reported as ID514 / ID515 /
     ID516 at the profile's `output` in the manifest."""
+    from ..pipeurl import PipeUrlError, parse_pipe_url, resolve_script
     from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE, ID_OUTPUT_TWICE
-    from .zmap import source_names, stylesfile
+    from .zmap import scheme, script_dir, source_names, stanza, stylesfile
 
     def same_file(a: str, b: str) -> bool:  # one resolved path, or one inode (a hard link)
         try:
@@ -143,6 +144,13 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
             named = stylesfile(zdata, name)
             if named is not None:
                 inputs.append((os.path.join(os.path.dirname(path), named[0]), "a stylesfile of the ZMap config"))
+            url = (stanza(zdata, name) or {}).get("url") if name is not None else None
+            if isinstance(url, str) and scheme(url) == "pipe":
+                try:
+                    script = resolve_script(parse_pipe_url(url), script_dir(zdata, os.path.dirname(path)))
+                except PipeUrlError:
+                    continue  # the ZMap rules report the url
+                inputs.append((script, f"the pipe script of source {name!r}"))
     plans = _table(doc.data, "ndex").get("plans")
     written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before
     for i, prof in enumerate(profiles):

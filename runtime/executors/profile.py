@@ -29,11 +29,11 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def input_at(output: str, ctx: RunContext) -> str | None:
-    """The plan input (its path relative to the workspace root) that `output` would overwrite, or None."""
-    for item in ctx.plan.inputs:
-        if _same_file(output, ctx.path(item.path)):
-            return item.path
-    return None
+    """The plan input or pipe script (as the plan names it) that `output` would overwrite, or None."""
+    named = [item.path for item in ctx.plan.inputs]
+    scripts = (t.action.get("script") for t in ctx.plan.tasks if t.kind == "pipe")
+    named += [script for script in scripts if isinstance(script, str)]
+    return next((path for path in named if _same_file(output, ctx.path(path))), None)
 
 
 def run_profile(task: Task, ctx: RunContext) -> TaskOutcome:
