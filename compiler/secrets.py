@@ -120,7 +120,8 @@ _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]*")
 
 def _password(m: re.Match[str]) -> str:
     pw = m.group("pw")
-    if not pw or is_reference(pw):  # an empty password hides nothing  # a reference is not a secret, and it tells the reader where the value comes from
+    # an empty password hides nothing; a reference is not a secret and tells where the value comes from
+    if not pw or is_reference(pw):
         return m.group(0)
     return f"{m.group('pre')}{MASK}{m.group('end')}"
 

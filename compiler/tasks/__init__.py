@@ -57,6 +57,11 @@ class TaskKind(Protocol):
         """ZMap featuresets the task provides (for `run --featureset`)."""
         ...
 
+    def reads(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        """Files the task reads beyond the plan's inputs (a pipe script), absolute or relative to
+        the workspace root: no task may write onto one."""
+        ...
+
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
         """The task's lines in the text plan: (label, text) pairs; label "" continues a block."""
         ...
@@ -79,6 +84,9 @@ class BaseKind:
         return ()
 
     def featuresets(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        return ()
+
+    def reads(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return ()
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:

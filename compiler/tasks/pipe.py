@@ -61,6 +61,9 @@ class PipeKind(BaseKind):
     def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return (str(action["output"]),)
 
+    def reads(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        return (str(action["script"]),)
+
     def featuresets(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(action.get("featuresets", ()))
 
