@@ -226,6 +226,11 @@ def decide(
     `candidates`: the networks of the target account with their provenance. Never raises for odd
     input: missing fields make a copy look out of date, never up to date.
     """
+    failed = load_failed(source)
+    if failed is not None:
+        return CopyDecision("skip", f"the source failed to load on its server ({_clip(failed)}): nothing to copy")
+    if is_loading(source):
+        return CopyDecision("skip", "the source is still being loaded by its server; re-run later")
     copies = [c for c in candidates if copy_marker(source.id, c) is not None]
     copies.sort(key=lambda c: (-(epoch_ms(c.summary.get("modificationTime")) or 0), c.id))
     if not copies:
