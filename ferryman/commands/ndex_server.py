@@ -14,7 +14,9 @@ from ..errors import ExitCode, FerrymanError, UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=int, default=8080, metavar="N", help="TCP port on 127.0.0.1 (0: any free port; default 8080)")
+    p.add_argument(
+        "--port", type=int, default=8080, metavar="N", help="TCP port on 127.0.0.1 (0: any free port; default 8080)"
+    )
     p.add_argument(
         "--data", metavar="DIR", help="data directory, kept between runs (default: a temporary one, removed at exit)"
     )

@@ -8,6 +8,7 @@ threadId, timeStamp}` with nulls omitted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -110,7 +111,8 @@ def _check_uuid(text: str) -> str:
         return str(uuid.UUID(text))
     except ValueError:
         # UUID.fromString's IllegalArgumentException reaches DefaultExceptionMapper: a 500
-        raise server_error(f"Uncaught exception java.lang.IllegalArgumentException: Invalid UUID string: {text}")
+        message = f"Uncaught exception java.lang.IllegalArgumentException: Invalid UUID string: {text}"
+        raise server_error(message) from None
 
 
 class _DropConnection(ConnectionAbortedError):
@@ -120,10 +122,8 @@ class _DropConnection(ConnectionAbortedError):
 def _drop(environ: dict[str, Any]) -> None:
     sock = environ.get("werkzeug.socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     raise _DropConnection("fault: connection dropped")
 
 
@@ -195,7 +195,7 @@ class Loader:
                 return
             try:
                 with open(self.storage.cx_path(network_id), "rb") as fh:
-                    summary = summarize(_StoppableReader(fh, self.stopping))
+                    summary = summarize(_StoppableReader(fh, self.stopping))  # type: ignore[arg-type]
             except _Stopped:
                 return  # the next start loads it again
             except CxError as exc:
@@ -259,7 +259,8 @@ class NdexApp:
         method = request.method
         try:
             adapter = self.url_map.bind_to_environ(environ)
-            endpoint, args = adapter.match()
+            endpoint, matched = adapter.match()
+            args = {k: str(v) for k, v in matched.items()}
         except NotFound:
             return error_response(NdexError(404, "NDEx_Exception", "HTTP 404 Not Found"))(environ, start_response)
         except MethodNotAllowed:
@@ -390,7 +391,7 @@ class NdexApp:
                            content_length: int | None = None) -> IO[bytes]:
             path = self.storage.new_tmp_path()
             paths.append(path)
-            return open(path, "wb+")  # noqa: SIM115 - closed below, after the parser is done
+            return open(path, "wb+")
 
         kept: str | None = None
         try:
@@ -400,7 +401,7 @@ class NdexApp:
             for storage in files.values():
                 storage.stream.close()
             if part is not None:
-                kept = part.stream.name  # type: ignore[attr-defined]
+                kept = str(part.stream.name)
             elif "CXNetworkStream" in form:  # sent as a plain field, without a filename
                 kept = self.storage.new_tmp_path()
                 paths.append(kept)

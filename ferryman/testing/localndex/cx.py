@@ -74,7 +74,7 @@ def summarize(stream: IO[bytes]) -> CxSummary:
 
     Raises CxError with NDEx's message when the stream is not loadable CX.
     """
-    import ijson
+    import ijson  # type: ignore[import-untyped]
 
     summary = CxSummary()
     metadata_names: set[str] = set()

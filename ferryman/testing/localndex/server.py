@@ -65,7 +65,7 @@ class NdexServer:
                 if access_log:
                     super().log_request(code, size)
 
-            def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+            def log_error(self, format: str, *args: Any) -> None:
                 if access_log:
                     super().log_error(format, *args)
 
