@@ -304,6 +304,8 @@ class NdexApp:
         load_delay = rules.get("load_delay")
         request.environ["ferryman.load_delay"] = load_delay.value if load_delay is not None else 0.0
         try:
+            if not endpoint.startswith("admin_"):
+                request.environ["ferryman.user"] = self._authenticate(request)
             handler = getattr(self, "do_" + endpoint)
             resp: Response = handler(request, **args)
             return resp
@@ -312,12 +314,11 @@ class NdexApp:
 
     # -- auth ---------------------------------------------------------------------------------
 
-    def _user(self, request: Request, *, required: bool) -> User | None:
-        """The logged-in user (HTTP Basic), as ndex-rest's BasicAuthenticationFilter decides."""
+    def _authenticate(self, request: Request) -> User | None:
+        """The logged-in user (HTTP Basic), as ndex-rest's BasicAuthenticationFilter decides: bad
+        credentials are refused on every route, public ones included."""
         header = request.headers.get("Authorization")
         if not header:
-            if required:
-                raise unauthorized("Attempted to access resource requiring authentication.", challenge=False)
             return None
         auth = request.authorization
         if auth is None or auth.type != "basic" or auth.username is None:
@@ -328,6 +329,12 @@ class NdexApp:
         if not ok:
             raise unauthorized(f"Invalid password for user {auth.username}.", challenge=False)
         return self.storage.user_by_name(auth.username)
+
+    def _user(self, request: Request, *, required: bool) -> User | None:
+        user: User | None = request.environ.get("ferryman.user")
+        if user is None and required:
+            raise unauthorized("Attempted to access resource requiring authentication.", challenge=False)
+        return user
 
     def _network(self, network_id: str) -> Any:
         net = self.storage.network(_check_uuid(network_id))
