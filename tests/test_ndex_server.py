@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from ferryman.testing import NdexServer, cx_bytes, make_cx
+from ferryman.testing import NdexServer, cx_bytes, make_cx, pytest_plugin
 from ferryman.testing.localndex import FaultSpecError, parse_rule
-from ferryman.testing import pytest_plugin
 
 # the fixtures users get: bound to module names, pytest finds them here
 ndex_server = pytest_plugin.ndex_server
