@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "execute a compiled plan"),
     "runs": ("runs", "list earlier runs, or show one"),
     "gff-check": ("gff_check", "check GFF2/GFF3 files (streaming)"),
+    "ndex-server": ("ndex_server", "run a local NDEx v2-compatible server (for trying plans and tests)"),
 }
 
 
