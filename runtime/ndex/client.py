@@ -392,32 +392,48 @@ def _body_chunks(response: requests.Response, url: str) -> Iterator[bytes]:
         raise NdexError(f"GET {url}: connection lost mid-download ({_transport(e)})") from None
 
 
+def _causes(e: BaseException) -> Iterator[BaseException]:
+    """`e` and what it wraps: requests and urllib3 nest errors in `.reason`, `.args[0]`, `__cause__`."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [e]
+    while stack:
+        cur = stack.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        yield cur
+        reason = getattr(cur, "reason", None)
+        nested = [reason, cur.args[0] if cur.args else None, cur.__cause__, cur.__context__]
+        stack.extend(x for x in nested if isinstance(x, BaseException))
+
+
 def _never_connected(e: BaseException) -> bool:
     """The request certainly never reached the server (no TCP connection was made)."""
     import urllib3.exceptions as u3
 
-    seen: set[int] = set()
-    cur: BaseException | None = e
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, (u3.NewConnectionError, u3.ConnectTimeoutError, ConnectionRefusedError)):
-            return True
-        reason = getattr(cur, "reason", None)
-        if isinstance(reason, BaseException) and id(reason) not in seen:
-            cur = reason
-            continue
-        cur = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException)
-                                                   else None)
-    return False
+    return any(isinstance(c, (u3.NewConnectionError, u3.ConnectTimeoutError, ConnectionRefusedError))
+               for c in _causes(e))
 
 
 def _transport(e: BaseException) -> str:
-    """A short transport failure text without URLs' userinfo (requests may echo the URL)."""
-    if isinstance(e, requests.Timeout):
-        return "timed out"
+    """A short transport failure text: "timed out (read)", "connection failed (…)". No URL is
+    quoted (requests' texts repeat the URL; ours is in the message already)."""
+    import urllib3.exceptions as u3
+
+    causes = list(_causes(e))
+    if any(isinstance(c, (u3.ConnectTimeoutError, requests.ConnectTimeout)) for c in causes):
+        return "timed out (connect)"
+    if any(isinstance(c, (u3.ReadTimeoutError, requests.ReadTimeout, TimeoutError)) for c in causes):
+        return "timed out (read)"
+    root = causes[-1] if causes else e
+    for c in causes:
+        if isinstance(c, (OSError, u3.ProtocolError)) and not isinstance(c, u3.MaxRetryError):
+            root = c
+    detail = " ".join(mask_url_userinfo(str(root)).split())
+    if "HTTPConnectionPool" in detail or "HTTPSConnectionPool" in detail:
+        detail = type(root).__name__
     kind = "connection failed" if isinstance(e, requests.ConnectionError) else type(e).__name__
-    detail = mask_url_userinfo(str(e))
-    return f"{kind} ({detail[:200]})" if detail else kind
+    return f"{kind} ({detail[:160]})" if detail else kind
 
 
 def dumps(obj: Any) -> str:
