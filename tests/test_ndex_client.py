@@ -233,3 +233,17 @@ def test_not_a_uuid_is_refused_before_any_request(ndex_server: NdexServer, sessi
     with pytest.raises(NdexError, match="is not a network UUID"):
         client(ndex_server, session).summary("../admin/status")
     assert ndex_server.requests == {}
+
+
+def test_put_dropped_mid_upload_is_resent_whole(ndex_server: NdexServer, session: requests.Session) -> None:
+    c = client(ndex_server, session)
+    network_id = ndex_server.add_network(make_cx("v1", 3), "alice")
+    ndex_server.add_fault("PUT /v2/network/{networkid} drop_request_after=1500 times=1")
+    body = cx_bytes(make_cx("v2", 80))
+    assert len(body) > 1500
+    with spool(body) as f:
+        c.update(network_id, f)
+    assert ndex_server.requests["PUT /v2/network/{networkid}"] == 2
+    assert c.wait_valid(network_id, limit_s=10)["nodeCount"] == 80
+    with c.download(network_id) as got:
+        assert got.read() == body

@@ -240,3 +240,11 @@ def test_copy_provenance_without_source_history_points_at_the_source() -> None:
     )
     assert prov["creationEvent"]["inputs"] == [{"uri": f"http://127.0.0.1:8080/v2/network/{SRC}", "properties": []}]
     assert prov["creationEvent"]["endedAtTime"] == 20
+
+
+def test_a_source_that_failed_to_load_or_is_loading_is_skipped() -> None:
+    bad = Network({**source().summary, "errorMessage": "bad CX"}, source().provenance)
+    d = run([], src=bad)
+    assert (d.action, d.reason) == ("skip", "the source failed to load on its server (bad CX): nothing to copy")
+    loading = Network({**source().summary, "isValid": False}, source().provenance)
+    assert run([], src=loading).action == "skip"
