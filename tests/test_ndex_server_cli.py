@@ -99,3 +99,16 @@ def test_port_in_use(run_cli) -> None:  # type: ignore[no-untyped-def]
 def test_listed_in_help(run_cli) -> None:  # type: ignore[no-untyped-def]
     r = run_cli("--help")
     assert "ndex-server" in r.stdout
+
+
+@pytest.mark.slow
+def test_docs_fixture_example_runs(tmp_path: Path) -> None:
+    """The pytest example of docs/ndex.md, run as a user would run it."""
+    text = (ROOT / "docs" / "ndex.md").read_text()
+    section = text.split("### Using it from pytest", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_example.py").write_text(example)
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 passed" in r.stdout
