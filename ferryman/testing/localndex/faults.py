@@ -42,24 +42,20 @@ class FaultRule:
             return False
         return self.path in (template, path) or fnmatch.fnmatchcase(path, self.path)
 
+    def spec(self) -> str:
+        """The rule as a line `parse_rule` reads back (with the uses left)."""
+        times = "always" if self.remaining is None else str(self.remaining)
+        return f"{self.method} {self.path} {self.action}={self.value:g} times={times}"
+
     def as_json(self) -> dict[str, Any]:
-        value: float | int = int(self.value) if self.action != "delay" and self.action != "load_delay" else self.value
         return {
             "method": self.method,
             "path": self.path,
             "action": self.action,
-            "value": value,
+            "value": self.value,
             "remaining": "always" if self.remaining is None else self.remaining,
             "spec": self.spec(),
         }
-
-    def spec(self) -> str:
-        value = self.as_value_text()
-        times = "always" if self.remaining is None else str(self.remaining)
-        return f"{self.method} {self.path} {self.action}={value} times={times}"
-
-    def as_value_text(self) -> str:
-        return f"{self.value:g}"
 
 
 def parse_rule(spec: str) -> FaultRule:

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -76,11 +77,22 @@ class NdexServer:
         for rule in self._initial_faults:
             switch.add(rule)
         self.app = NdexApp(self.storage, switch)
+        # Bind here: werkzeug's own bind prints to stderr and calls sys.exit on a busy port.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            self._server = make_server(HOST, self._port, self.app, threaded=True, request_handler=Handler)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((HOST, self._port))
+            listener.listen(128)
+            self._server = make_server(
+                HOST, listener.getsockname()[1], self.app, threaded=True, request_handler=Handler,
+                fd=listener.fileno(),
+            )
         except BaseException:
             self.storage.close()
+            self.storage = None
             raise
+        finally:
+            listener.close()  # werkzeug listens on its own duplicate of the descriptor
         self._server.daemon_threads = True
         # loads that a stop interrupted start again
         for row in self.storage._query("SELECT id FROM networks WHERE is_valid=0"):
@@ -118,7 +130,7 @@ class NdexServer:
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("the server is not running")
-        return int(self._server.server_port)
+        return int(self._server.server_address[1])
 
     @property
     def root_url(self) -> str:
