@@ -22,7 +22,6 @@ Guarantees:
 from __future__ import annotations
 
 import base64
-import json
 import tempfile
 import threading
 import time
@@ -136,6 +135,7 @@ class _RewindableMultipart:
         )
 
     def read(self, size: int = -1) -> bytes:
+        # at most CHUNK bytes per call, even for read(-1): senders loop until b"", memory stays bounded
         data: bytes = self._encoder.read(size if size and size > 0 else CHUNK)
         self._pos += len(data)
         return data
@@ -434,8 +434,3 @@ def _transport(e: BaseException) -> str:
         detail = type(root).__name__
     kind = "connection failed" if isinstance(e, requests.ConnectionError) else type(e).__name__
     return f"{kind} ({detail[:160]})" if detail else kind
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON for logs and journals."""
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True)
