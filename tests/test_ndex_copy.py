@@ -302,3 +302,20 @@ def test_plan_level_failures_raise_without_secrets(servers: tuple[NdexServer, Nd
     with pytest.raises(NdexError) as e:
         run_copy_plan(session, bad_route, lambda s: resolve(s, ENV), 2, None, settings=FAST)
     assert str(e.value) == "target: route 'http://bob:***@127.0.0.1:1/v2' carries credentials"
+
+
+def test_no_password_in_logs_of_a_faulty_run(servers: tuple[NdexServer, NdexServer], session: requests.Session,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    import base64
+    import logging
+
+    src, tgt = servers
+    src.add_network(make_cx("a", 40), "alice")
+    tgt.add_fault("PUT /v2/network/{networkid}/provenance status=503 times=1")
+    src.add_fault("GET /v2/network/{networkid} drop_response_after=300 times=1")
+    with caplog.at_level(logging.DEBUG):
+        d = run(session, action(src, tgt))["a"]
+    assert d.outcome == "copied"
+    assert 'provenance HTTP/1.1" 503' in caplog.text  # urllib3 logged the PUT it then retried
+    tokens = [SRC_PW, TGT_PW] + [base64.b64encode(f"{u}:{p}".encode()).decode() for u, p in USERS.items()]
+    assert not [t for t in tokens if t in caplog.text]
