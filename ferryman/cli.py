@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tunnel": ("tunnel", "print the ssh command that gives a host without internet a SOCKS proxy"),
     "doctor": ("doctor", "check that a run has what it needs: files, scripts, tunnel, servers"),
     "fmt": ("fmt", "join continued ZMap config values into one line (ZMap cannot read them)"),
+    "ndex-server": ("ndex_server", "run a local NDEx v2-compatible server (for trying plans and tests)"),
 }
 
 
