@@ -11,9 +11,10 @@ Guarantees:
   the source and target accounts). A route with `user:password@` is refused; error texts are
   redacted of the password and the header value.
 * Every request has a (connect, read) timeout. Retries belong to the session's adapter (urllib3
-  Retry, GET/PUT only — see `ferryman.runtime.services.http_session`); uploads are rewindable so a retried PUT resends the
-  whole body. A POST is never retried: a create whose outcome is unknown raises `CreateOutcomeUnknown`
-  and the caller looks for the copy before trying again (copy.py).
+  Retry, GET/PUT only — see `ferryman.runtime.services.http_session`); uploads are rewindable so
+  a retried PUT resends the whole body. A POST is never retried: a create whose outcome is
+  unknown raises `CreateOutcomeUnknown` and the caller looks for the copy before trying again
+  (copy.py).
 * Memory is bounded whatever the network size: downloads are streamed into a spooled temporary file
   (in memory up to `SPOOL_MAX` bytes, then on disk), uploads are streamed from it by
   requests-toolbelt's MultipartEncoder.

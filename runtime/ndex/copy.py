@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import threading
 import time
@@ -78,6 +79,7 @@ def run_copy_plan(
     *,
     refresh: bool = False,
     settings: CopySettings | None = None,
+    around_network: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
 ) -> list[NetworkDecision]:
     """Run (or with `refresh`, only decide) one copy plan; one NetworkDecision per source network.
 
@@ -86,7 +88,8 @@ def run_copy_plan(
     `IdCopyPlan`), `selection` (`{query, limit, account}` or `{ids}`), `update_target`,
     `update_read_only`. `resolve_secret(text)`: `text` with its references replaced by their values
     (plain text unchanged). `workers`: networks copied at once (>= 1). `stop`: when set, no new
-    network starts and waits end early; unstarted networks come back "cancelled".
+    network starts and waits end early; unstarted networks come back "cancelled". `around_network`:
+    a context manager factory each network's copy or update runs inside (the run's per-host slots).
 
     Raises NdexError (message redacted) when the plan cannot start: a bad route, a server that is
     not NDEx 2.x or unreachable, a failed source search or target listing. A failure of one network
@@ -123,7 +126,11 @@ def run_copy_plan(
             records += [NetworkDecision(s.name, s.id, d.action, d.reason, d.target_id, "planned") for s, d in plan]
             return records
         run = _Run(src, tgt, candidates, settings, stop, secrets)
-        futures = [pool.submit(run.execute, s, d) for s, d in plan]
+        def one(source: Network, decision: CopyDecision) -> NetworkDecision:
+            with around_network():
+                return run.execute(source, decision)
+
+        futures = [pool.submit(one, s, d) for s, d in plan]
         records += [f.result() for f in futures]
     return records
 
