@@ -42,7 +42,8 @@ def _workspace(root: Path, source: NdexServer, target: NdexServer, ids: list[str
         "target": {"route": target.url, "username": "mirror", "password": "${env:NDEX_TARGET_PASSWORD}"},
         "queryString": "pathway", "queryLimit": "10", "queryAccountName": "curator",
     }, indent=2))
-    (root / "ferryman.toml").write_text('[workspace]\nname = "nets"\nper_host_limit = 2\n\n[ndex]\nplans = "copy-plans"\n')
+    manifest = '[workspace]\nname = "nets"\nper_host_limit = 2\n\n[ndex]\nplans = "copy-plans"\n'
+    (root / "ferryman.toml").write_text(manifest)
     return root
 
 
