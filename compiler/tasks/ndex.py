@@ -2,8 +2,9 @@
 
 A task holds both its source and its target host (per-host limits), and the group
 `ndex-target:<user>@<host>` of its target account, so plans writing into one account never
-overlap. Passwords stay references: `${env:NAME}`, or an `${input:FILE#/pointer}` to a literal in the (hash-checked) plan file.
-Routes appear with any userinfo and query string masked (docs/formats.md, copy plans).
+overlap. Passwords stay references: `${env:NAME}`, or an `${input:FILE#/pointer}` to a literal in
+the (hash-checked) plan file. Routes appear with any userinfo and query string masked
+(docs/formats.md, copy plans).
 """
 
 from __future__ import annotations
