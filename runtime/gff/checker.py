@@ -142,7 +142,7 @@ class GffChecker:
             return
         self.report.error(
             lineno,
-            f"line is longer than {self.line_limit:,} bytes (starts '{show(data[:40], 40)}'); the check stops here",
+            f"line is longer than {self.line_limit:,} bytes (starts '{show(data[:60], 40)}'); the check stops here",
         )
         self._mode = _STOPPED
         self._rest = b"-"  # an unfinished line, counted at the end
@@ -163,8 +163,13 @@ class GffChecker:
                 if len(line) > self.line_limit:
                     self.lines += i
                     self._lines(lines[:i], base)
+                    if isinstance(self.body, Gff3) and self.body.in_fasta:  # sequence: no limit
+                        self.lines += len(lines) - i
+                        self._lines(lines[i:], base + i)
+                        return
                     self._rest, self._parts, self._held = line, [], len(line)
                     self._too_long()
+                    self._rest = b""
                     self.lines += len(lines) - i
                     return
         self.lines += len(lines)

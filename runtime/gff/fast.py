@@ -92,7 +92,11 @@ def check_lines(g: Gff3, lines: list[bytes], base: int) -> None:
             hi_text = b"%d" % seq[1]
             hi_len = len(hi_text)
         if not (
-            s.isdigit() and e.isdigit() and strand in strands3 and phase in phases3 and (score == b"." or is_number(score))
+            s.isdigit()
+            and e.isdigit()
+            and strand in strands3
+            and phase in phases3
+            and (score == b"." or is_number(score))
         ):
             careful(line, lineno)
             continue

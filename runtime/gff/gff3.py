@@ -24,7 +24,7 @@ from .model import (
     show,
 )
 
-__all__ = ["INF", "Chain", "Gff3", "LINE_MASK", "KEY_SHIFT", "PARENT_SHIFT", "parent_sign"]
+__all__ = ["INF", "KEY_SHIFT", "LINE_MASK", "PARENT_SHIFT", "Chain", "Gff3", "parent_sign"]
 
 INF = 1 << 62  # no ##sequence-region: every coordinate fits
 KEY_SHIFT = 40  # record = line | key index << KEY_SHIFT | parent sign << PARENT_SHIFT
@@ -294,9 +294,7 @@ class Gff3:
         else:
             self.repeat(ident, record, key, sign, lineno)
 
-    def repeat(
-        self, ident: bytes, record: int, key: tuple[bytes, bytes, bytes, bytes], sign: int, lineno: int
-    ) -> None:
+    def repeat(self, ident: bytes, record: int, key: tuple[bytes, bytes, bytes, bytes], sign: int, lineno: int) -> None:
         """A second line with an ID of the open section: fine when it continues the same feature
         (same seqid, source, type, strand and Parent set). A CDS on the other strand is only a
         warning: trans-splicing makes one (GenomeTools warns too)."""

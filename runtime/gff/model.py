@@ -9,10 +9,16 @@ from typing import NamedTuple
 
 __all__ = [
     "CDS_TYPES",
-    "GffError",
-    "GffResult",
+    "COLUMN_NAMES",
     "LINE_LIMIT",
     "PHASES",
+    "PHASE_VALUE",
+    "SEQUENCE_CHARS",
+    "STRANDS2",
+    "STRANDS3",
+    "VERSION_EXPECTED",
+    "GffError",
+    "GffResult",
     "Report",
     "bad_escape",
     "is_number",
