@@ -460,6 +460,10 @@ MUTATIONS = [
     "Parent=g1,",
     "ID=x;ID=y",
     "xID=1",
+    "Name=x;ID=y",
+    "Parent=g1;Parent=t1",
+    " Parent=t1",
+    "ID=t1",
     "Name=IP",
     "###",
     "##FASTA",
@@ -623,6 +627,7 @@ def test_cli_json() -> None:
                 "error_count": 1,
                 "truncated": False,
                 "errors": [{"line": 2, "message": "Parent 'nope' is not defined (no ID=nope before the end of input)"}],
+                "warnings": [],
             }
         ],
     }

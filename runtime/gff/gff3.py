@@ -41,6 +41,8 @@ def parent_sign(parents: list[bytes] | tuple[bytes, ...] | None) -> int:
     """A 65-bit sign of a Parent list as a multiset (order does not matter): 0 for no Parent."""
     if parents is None:
         return 0
+    if len(parents) == 1:  # the usual case, as the fast path computes it
+        return (hash(parents[0]) & _HASH_MASK) | (1 << 64)
     return (hash(tuple(sorted(parents))) & _HASH_MASK) | (1 << 64)
 
 
