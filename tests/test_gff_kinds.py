@@ -193,7 +193,9 @@ CASES = {
     ),
     # 6. one CDS ID on both strands: a warning (trans-splicing)
     "cds_on_both_strands": (
-        gene() + line("CDS", 100, 200, "+", "0", "ID=c1;Parent=g1") + line("CDS", 700, 799, "-", "1", "ID=c1;Parent=g1"),
+        gene()
+        + line("CDS", 100, 200, "+", "0", "ID=c1;Parent=g1")
+        + line("CDS", 700, 799, "-", "1", "ID=c1;Parent=g1"),
         [],
         [(4, "ID 'c1' is used on line 3 with strand '+', here '-' (a trans-spliced CDS?)")],
     ),
@@ -202,7 +204,9 @@ CASES = {
 # where ferryman follows docs/gff.md and GenomeTools differs (docs/gff.md, "Agreement with GenomeTools")
 DIFFERS_FROM_GT = {
     "multiline_same_parents_other_order": (
-        gene() + gene("g2") + line("match", 100, 200, "+", ".", "ID=m1;Parent=g1,g2")
+        gene()
+        + gene("g2")
+        + line("match", 100, 200, "+", ".", "ID=m1;Parent=g1,g2")
         # gt compares Parent lists as written; the lines name the same parent set
         + line("match", 300, 400, "+", ".", "ID=m1;Parent=g2,g1"),
         [],
@@ -262,7 +266,9 @@ def test_cds_strand_warning_reaches_the_command(tmp_path: Path) -> None:
 def test_line_limit_in_any_chunking() -> None:
     long = b"x" * 5000
     data = H.encode() + gene().encode() + long + b"\n" + gene("g2").encode()
-    message = "line is longer than 4,096 bytes (starts 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'); the check stops here"
+    message = (
+        "line is longer than 4,096 bytes (starts 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'); the check stops here"
+    )
     for size in (1, 100, 4096, 1 << 20):
         checker = GffChecker(line_limit=4096)
         for pos in range(0, len(data), size):
