@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from .fast import check_columns, check_lines, plain_chunk
+from .fast import check_lines, plain_chunk
 from .gff2 import Gff2
 from .gff3 import Gff3
 from .model import LINE_LIMIT, VERSION_EXPECTED, GffError, GffResult, Report, show, version_of
@@ -185,8 +185,7 @@ class GffChecker:
             return
         body = self.body
         if self.fast and isinstance(body, Gff3) and not body.in_fasta and plain_chunk(text):
-            if not check_columns(body, text, lines, base):
-                check_lines(body, lines, base)
+            check_lines(body, lines, base)
         else:
             self._lines(lines, base)
 

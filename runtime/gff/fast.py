@@ -11,12 +11,10 @@ check this on mutated input).
 
 from __future__ import annotations
 
-import operator
-
-from .gff3 import INF, KEY_MASK, KEY_SHIFT, PARENT_SHIFT, Chain, Gff3, parent_sign
+from .gff3 import KEY_MASK, KEY_SHIFT, PARENT_SHIFT, Chain, Gff3, parent_sign
 from .model import CDS_TYPES, PHASE_VALUE, PHASES, STRANDS3, bad_escape, is_number
 
-__all__ = ["check_columns", "check_lines", "plain_chunk"]
+__all__ = ["check_lines", "plain_chunk"]
 
 # tab, newline, ';' and '=' as the capitals T, N, S and E; every other byte as '.' (not a letter)
 _SHAPE = bytes(b"TNSE"[b"\t\n;=".index(c)] if c in b"\t\n;=" else 46 for c in range(256))
@@ -52,6 +50,7 @@ def check_lines(g: Gff3, lines: list[bytes], base: int) -> None:
     careful = g.line
     ids = g.ids
     ids_get = ids.get
+    ids_setdefault = ids.setdefault
     pending = g.pending
     closed = g.closed
     chains = g.chains
@@ -67,6 +66,8 @@ def check_lines(g: Gff3, lines: list[bytes], base: int) -> None:
     last_at = b""
     ident: bytes | None = None
     pv: bytes | None = None
+    parents: list[bytes] | None = None
+    sign = 0
     for lineno, line in enumerate(lines, base):
         try:  # every line with a tab has exactly 8 (the skeletons say so): no need to scan column 9
             seqid, source, ftype, s, e, score, strand, phase, at = line.split(b"\t", 8)
@@ -145,18 +146,28 @@ def check_lines(g: Gff3, lines: list[bytes], base: int) -> None:
                 k = at.find(b";Parent=")
                 if k >= 0:
                     k += 1
+            parents = None
             if k < 0:
                 pv = None
                 if ident is None and at != b"." and 61 not in at:  # text without '='
                     careful(line, lineno)
                     continue
+                sign = 0
             else:
                 j = at.find(b";", k + 7)
                 pv = at[k + 7 :] if j < 0 else at[k + 7 : j]
-                # a list (','), its own ID, or Parent twice: the reference path decides
-                if 44 in pv or pv == ident or (j >= 0 and at.find(b";Parent=", j) >= 0):
+                # its own ID, or Parent twice: the reference path decides
+                if pv == ident or (j >= 0 and at.find(b";Parent=", j) >= 0):
                     careful(line, lineno)
                     continue
+                if 44 in pv:  # a list
+                    parents = pv.split(b",")
+                    if b"" in parents or (ident is not None and ident in parents):
+                        careful(line, lineno)
+                        continue
+                    sign = parent_sign(parents)
+                else:
+                    sign = hash(pv) & _HASH_MASK | _PRESENT
             last_at = at
         # the same bookkeeping as `Gff3.line`
         if ident is not None:
@@ -164,193 +175,20 @@ def check_lines(g: Gff3, lines: list[bytes], base: int) -> None:
             index = key_get(key)
             if index is None:
                 index = g.key_of(key)
-            sign = (hash(pv) & _HASH_MASK | _PRESENT) if pv is not None else 0
-            record = ids_get(ident)
-            if record is None:
-                ids[ident] = lineno | index << KEY_SHIFT | sign << PARENT_SHIFT
-                if pending:
-                    g.resolve(ident, seqid)
-            elif record >> KEY_SHIFT != index | sign << (PARENT_SHIFT - KEY_SHIFT):
-                g.repeat(ident, record, key, sign, lineno)
-        if pv is not None:
-            record = ids_get(pv)
-            if record is None:
-                if pv not in pending:
-                    pending[pv] = (lineno, seqid)
-            elif keys[record >> KEY_SHIFT & KEY_MASK][0] != seqid:
-                g.refer(pv, seqid, lineno)
-        if ftype in cds_types:
-            name = pv if pv is not None else (b"\n" + ident if ident is not None else None)
-            if name is not None:
-                start, end, ph = int(s), int(e), PHASE_VALUE[phase]
-                chain = chains_get(name)
-                if chain is None:
-                    chains[name] = Chain(seqid, strand, (start, end, ph, lineno))
-                elif chain.checking and strand == chain.strand and seqid == chain.seqid and strand == b"+":
-                    top = chain.hi
-                    # the usual next segment: above the others, its phase as expected
-                    if start > top[1] and ph == (top[2] - top[1] + top[0] - 1) % 3:
-                        chain.hi = (start, end, ph, lineno)
-                    else:
-                        g.cds_segment(name, seqid, strand, (start, end, ph, lineno))
-                else:
-                    g.cds_segment(name, seqid, strand, (start, end, ph, lineno))
-
-
-def check_columns(g: Gff3, text: bytes, lines: list[bytes], base: int) -> bool:
-    """Columns 1-8 of a whole chunk at once, then column 9 and the bookkeeping line by line.
-
-    For a chunk that passed `plain_chunk` and holds only feature lines on seqids already seen:
-    the columns are taken as lists (`text.split` once), and their checks are C loops over those
-    lists (sets of strands, phases and scores; digit strings; `map(int)` and `operator.le`;
-    min and max against the ##sequence-region). Returns False, having changed nothing, when the
-    chunk is not of that kind or a column check fails: `check_lines` then takes it.
-    """
-    n = len(lines)
-    if text[:1] in b"#>" or b"\n#" in text or b"\n>" in text or text.count(b"\t") != 8 * n:
-        return False
-    if b"Is_circular=" in text:
-        return False
-    f = text.replace(b"\n", b"\t").split(b"\t")
-    f.pop()
-    seqids, starts, ends, phases = f[0::9], f[3::9], f[4::9], f[7::9]
-    seqs = g.seqs
-    bounds = []
-    for seqid in set(seqids):
-        seq = seqs.get(seqid)
-        if seq is None or not seq[3]:
-            return False
-        bounds.append(seq)
-    if not (
-        STRANDS3.issuperset(f[6::9])
-        and PHASES.issuperset(phases)
-        and all(score == b"." or is_number(score) for score in set(f[5::9]))
-    ):
-        return False
-    joined_s = b"\n".join(starts)
-    joined_e = b"\n".join(ends)
-    if joined_s[:1] == b"0" or joined_e[:1] == b"0" or b"\n0" in joined_s or b"\n0" in joined_e:
-        return False  # 0, or a leading zero
-    if not (joined_s.replace(b"\n", b"").isdigit() and joined_e.replace(b"\n", b"").isdigit()):
-        return False
-    ints = list(map(int, starts))
-    inte = list(map(int, ends))
-    if not all(map(operator.le, ints, inte)):
-        return False
-    if len(bounds) == 1:
-        lo, hi = bounds[0][0], bounds[0][1]
-        if (lo > 1 and min(ints) < lo) or max(inte) > hi:
-            return False
-    elif any(seq[0] > 1 or seq[1] < INF for seq in bounds):
-        lows = dict.fromkeys(seqids, INF)
-        highs = dict.fromkeys(seqids, 0)
-        for seqid, s, e in zip(seqids, ints, inte, strict=True):
-            if s < lows[seqid]:
-                lows[seqid] = s
-            if e > highs[seqid]:
-                highs[seqid] = e
-        if any(lows[k] < seqs[k][0] or highs[k] > seqs[k][1] for k in lows):
-            return False
-    types = f[2::9]
-    if (b"." in phases and not CDS_TYPES.isdisjoint(types)) and any(
-        p == b"." for t, p in zip(types, phases, strict=True) if t in CDS_TYPES
-    ):
-        return False
-    strands = f[6::9]
-    indexes = list(map(g.key_index.get, zip(seqids, f[1::9], types, strands, strict=True)))
-    _bookkeeping(g, lines, base, seqids, indexes, types, strands, phases, f[8::9], ints, inte)
-    return True
-
-
-def _bookkeeping(
-    g: Gff3,
-    lines: list[bytes],
-    base: int,
-    seqids: list[bytes],
-    indexes: list[int | None],
-    types: list[bytes],
-    strands: list[bytes],
-    phases: list[bytes],
-    ats: list[bytes],
-    ints: list[int],
-    inte: list[int],
-) -> None:
-    """Column 9 and the ID/Parent/CDS state of `check_columns`' lines, whose columns 1-8 are good.
-
-    `indexes` holds each line's index in `g.keys` (None: a key not seen before).
-    """
-    careful = g.line
-    ids = g.ids
-    ids_get = ids.get
-    ids_setdefault = ids.setdefault
-    pending = g.pending
-    chains = g.chains
-    chains_get = chains.get
-    keys = g.keys
-    cds_types = CDS_TYPES
-    lineno = base - 1
-    for seqid, index, ftype, strand, phase, at, start, end in zip(
-        seqids, indexes, types, strands, phases, ats, ints, inte, strict=True
-    ):
-        lineno += 1
-        # column 9, as in `check_lines`
-        if at[:3] == b"ID=":
-            j = at.find(b";", 3)
-            ident = at[3:] if j < 0 else at[3:j]
-        else:
-            k = at.find(b";ID=")
-            if k < 0:
-                j = -1
-                ident = None
-            else:
-                j = at.find(b";", k + 4)
-                ident = at[k + 4 :] if j < 0 else at[k + 4 : j]
-        if j >= 0 and at.find(b";ID=", j) >= 0:
-            careful(lines[lineno - base], lineno)  # ID twice
-            continue
-        if at[:7] == b"Parent=":
-            k = 0
-        else:
-            k = at.find(b";Parent=")
-            if k >= 0:
-                k += 1
-        parents: list[bytes] | None = None
-        if k < 0:
-            pv = None
-            if ident is None and at != b"." and 61 not in at:  # text without '='
-                careful(lines[lineno - base], lineno)
-                continue
-            sign = 0
-        else:
-            j = at.find(b";", k + 7)
-            pv = at[k + 7 :] if j < 0 else at[k + 7 : j]
-            if pv == ident or (j >= 0 and at.find(b";Parent=", j) >= 0):
-                careful(lines[lineno - base], lineno)  # its own ID, or Parent twice
-                continue
-            if 44 in pv:  # a list
-                parents = pv.split(b",")
-                if b"" in parents or (ident is not None and ident in parents):
-                    careful(lines[lineno - base], lineno)
-                    continue
-                sign = parent_sign(parents)
-            else:
-                sign = hash(pv) & _HASH_MASK | _PRESENT
-        if ident is not None:
-            if index is None:
-                index = g.key_of((seqid, lines[lineno - base].split(b"\t", 2)[1], ftype, strand))
             new = lineno | index << KEY_SHIFT | sign << PARENT_SHIFT
             record = ids_setdefault(ident, new)  # one lookup: the big dict's cache misses cost most
             if record is new:
                 if pending:
                     g.resolve(ident, seqid)
             elif record >> KEY_SHIFT != new >> KEY_SHIFT:
-                g.repeat(ident, record, keys[index], sign, lineno)
+                g.repeat(ident, record, key, sign, lineno)
         if parents is not None:
             for parent in parents:
                 g.refer(parent, seqid, lineno)
             if ftype in cds_types:
+                seg = (int(s), int(e), PHASE_VALUE[phase], lineno)
                 for parent in dict.fromkeys(parents):
-                    g.cds_segment(parent, seqid, strand, (start, end, PHASE_VALUE[phase], lineno))
+                    g.cds_segment(parent, seqid, strand, seg)
             continue
         if pv is not None:
             target = ids_get(pv)
@@ -362,12 +200,13 @@ def _bookkeeping(
         if ftype in cds_types:
             name = pv if pv is not None else (b"\n" + ident if ident is not None else None)
             if name is not None:
-                ph = PHASE_VALUE[phase]
+                start, end, ph = int(s), int(e), PHASE_VALUE[phase]
                 chain = chains_get(name)
                 if chain is None:
                     chains[name] = Chain(seqid, strand, (start, end, ph, lineno))
                 elif chain.checking and strand == chain.strand and seqid == chain.seqid and strand == b"+":
                     top = chain.hi
+                    # the usual next segment: above the others, its phase as expected
                     if start > top[1] and ph == (top[2] - top[1] + top[0] - 1) % 3:
                         chain.hi = (start, end, ph, lineno)
                     else:
