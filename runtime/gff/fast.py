@@ -119,45 +119,40 @@ def check_lines(g: Gff3, lines: list[bytes], base: int) -> None:
         ):
             careful(line, lineno)
             continue
-        # column 9: ID and Parent. The chunk has no blank before a tag, so a tag starts the
-        # column or follows a ';': each `in` below is one C search of the column
+        # column 9: ID and Parent, where writers usually put them (ID first, Parent first or
+        # second); anywhere else `_tags` finds them
         if at != last_at:
             last_at = b""  # until this line's values are known good
-            if 73 in at and b"Is_circular=" in at:
-                careful(line, lineno)  # the reference path records it
-                continue
-            if at[:3] == b"ID=":
-                j = at.find(b";", 3)
-                ident = at[3:] if j < 0 else at[3:j]
-            else:
-                k = at.find(b";ID=")
-                if k < 0:
-                    j = -1
-                    ident = None
+            p0, _, rest = at.partition(b";")
+            if p0[:3] == b"ID=":
+                ident = p0[3:]
+                if rest[:7] == b"Parent=":
+                    pv, _, rest = rest.partition(b";")
+                    pv = pv[7:]
                 else:
-                    j = at.find(b";", k + 4)
-                    ident = at[k + 4 :] if j < 0 else at[k + 4 : j]
-            if j >= 0 and at.find(b";ID=", j) >= 0:
-                careful(line, lineno)  # ID twice
-                continue
-            if at[:7] == b"Parent=":
-                k = 0
+                    pv = None
+            elif p0[:7] == b"Parent=":
+                ident = None
+                pv = p0[7:]
             else:
-                k = at.find(b";Parent=")
-                if k >= 0:
-                    k += 1
+                ident = pv = None
+                rest = at
+            # another ID=, Parent= or Is_circular= in the rest? Usually there is no capital I or
+            # P at all, which a bare memchr tells (an int operand to `in`)
+            if (73 in rest and (b"ID=" in rest or b"Is_circular=" in rest)) or (80 in rest and b"Parent=" in rest):
+                tags = _tags(at)
+                if tags is None:  # ID or Parent twice, or Is_circular: the reference path decides
+                    careful(line, lineno)
+                    continue
+                ident, pv = tags
             parents = None
-            if k < 0:
-                pv = None
+            if pv is None:
                 if ident is None and at != b"." and 61 not in at:  # text without '='
                     careful(line, lineno)
                     continue
                 sign = 0
             else:
-                j = at.find(b";", k + 7)
-                pv = at[k + 7 :] if j < 0 else at[k + 7 : j]
-                # its own ID, or Parent twice: the reference path decides
-                if pv == ident or (j >= 0 and at.find(b";Parent=", j) >= 0):
+                if pv == ident:  # its own ID: the reference path says so
                     careful(line, lineno)
                     continue
                 if 44 in pv:  # a list
@@ -213,3 +208,23 @@ def check_lines(g: Gff3, lines: list[bytes], base: int) -> None:
                         g.cds_segment(name, seqid, strand, (start, end, ph, lineno))
                 else:
                     g.cds_segment(name, seqid, strand, (start, end, ph, lineno))
+
+
+def _tags(attrs: bytes) -> tuple[bytes | None, bytes | None] | None:
+    """ID and Parent of a column 9 whose pieces each hold one '=' and start with their tag;
+    None if either repeats or the line says Is_circular (which the reference path records)."""
+    if b"Is_circular=" in attrs:
+        return None
+    text = b";" + attrs
+    found: list[bytes | None] = []
+    for tag in (b";ID=", b";Parent="):
+        k = text.find(tag)
+        if k < 0:
+            found.append(None)
+            continue
+        k += len(tag)
+        j = text.find(b";", k)
+        if j >= 0 and text.find(tag, j) >= 0:
+            return None
+        found.append(text[k:] if j < 0 else text[k:j])
+    return found[0], found[1]
