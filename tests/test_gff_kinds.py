@@ -260,6 +260,24 @@ def test_cds_strand_warning_reaches_the_command(tmp_path: Path) -> None:
     )
 
 
+def test_byte_order_mark_is_named() -> None:
+    result = check_bytes(b"\xef\xbb\xbf" + (H + gene()).encode())
+    assert [(e.line, e.message) for e in result.errors] == [
+        (
+            1,
+            "the first line starts with a byte order mark (BOM); expected '##gff-version 2' or"
+            " '##gff-version 3[.x[.y]]' as the first line",
+        )
+    ]
+
+
+def test_control_characters_are_shown_escaped() -> None:
+    result = check_bytes((H + row("c\x1b]0;x\x07", ".", "gene", "1", "9", ".", "+", ".", "ID=a")).encode())
+    assert [e.message for e in result.errors] == [
+        "seqid 'c\\x1b]0;x\\x07' contains '\\x1b', which must be percent-encoded"
+    ]
+
+
 # ------------------------------------------------------------------ 19. line length
 
 

@@ -201,7 +201,10 @@ class GffChecker:
     def _header(self, line: bytes, lineno: int) -> None:
         version = version_of(line)
         if version is None:
-            self.report.error(lineno, f"{VERSION_EXPECTED}, found '{show(line)}'")
+            if line.startswith(b"\xef\xbb\xbf"):  # GenomeTools rejects it too
+                self.report.error(lineno, f"the first line starts with a byte order mark (BOM); {VERSION_EXPECTED}")
+            else:
+                self.report.error(lineno, f"{VERSION_EXPECTED}, found '{show(line)}'")
             self._mode = _STOPPED  # not GFF at all: one error, not one per line
             return
         self.version = version
