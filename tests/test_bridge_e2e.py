@@ -15,8 +15,8 @@ How the test knows the traffic went through the tunnel — two independent proof
    127.0.0.1. Every route and URL of the workspace uses those names, which this process (and so
    ferryman, and the pipe script) cannot resolve (checked first). A copy that arrives therefore
    went through the tunnel *and* left ferryman as a name: remote DNS. Needs the right to create
-   a mount namespace (root, or unprivileged user namespaces); where that is missing the test
-   falls back to 127.0.0.1 and proof 2 alone, and says so in its skip-free output.
+   a mount namespace (root, or unprivileged user namespaces with `unshare -r`); where neither
+   is allowed the routes use 127.0.0.1 and proof 2 stands alone (the test prints so).
 2. Every connection's owner. Each server records, per request, the pid that holds the client end of
    the TCP connection (/proc/net/tcp inode -> /proc/PID/fd). Every one must be the ssh client;
    none may be ferryman, the pipe script or this test.
@@ -103,7 +103,7 @@ class PeerLog:
 def _watch_ndex(server: NdexServer, log: PeerLog) -> None:
     """Record every request of a running NdexServer. The WSGI app is wrapped inside werkzeug's
     server object (it took the app at start), which is the one place that sees the client port."""
-    wsgi = server._server  # noqa: SLF001 (test instrumentation of the test server)
+    wsgi = server._server  # test instrumentation of the test server
     app = wsgi.app
 
     def recorded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -162,9 +162,6 @@ def far_side_prefix(folder: Path) -> list[str] | None:
         prefix = [unshare, *flags, "--", "sh", "-c", mount, str(hosts)]
         probe = subprocess.run([*prefix, "getent", "hosts", NAMES["gff"]], capture_output=True, text=True)
         if probe.returncode == 0 and probe.stdout.startswith("127.0.0.1"):
-            if flags == ["-r", "-m"]:
-                # ssh inside a user namespace runs as "root" there: fine for -i and BatchMode
-                pass
             return prefix
     return None
 
@@ -305,3 +302,42 @@ def test_a_run_reaches_ndex_and_the_pipe_server_only_through_the_tunnel(sshd: Ss
         assert {side: len(log) for side, log in logs.items()} == seen, "a server was reached without the tunnel"
         for secret in (SOURCE_PW, TARGET_PW):
             assert secret not in text and secret not in out.read_text()
+
+
+def test_the_bridge_proxy_wins_over_proxy_variables_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests lets HTTP(S)_PROXY override `Session.proxies`; the run's session must not: with a
+    bridge, its first bytes go to the SOCKS port (a SOCKS5 greeting), never to the env's proxy."""
+    import requests
+
+    from ferryman.runtime.services import http_session
+
+    with socket.socket() as socks_side, socket.socket() as env_side:
+        for s in (socks_side, env_side):
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            s.settimeout(10)
+        env_proxy = f"http://127.0.0.1:{env_side.getsockname()[1]}"
+        for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, env_proxy)
+        monkeypatch.setenv("NO_PROXY", "ndex.example.org")
+        session = http_session(proxy=f"socks5h://127.0.0.1:{socks_side.getsockname()[1]}", retries=0,
+                               connect_timeout_s=2, read_timeout_s=2)
+        got: list[bytes] = []
+
+        def accept_one() -> None:
+            conn, _ = socks_side.accept()
+            with conn:
+                got.append(conn.recv(16))
+
+        for url in ("http://ndex.example.org/v2/admin/status", "https://other.example.org/"):
+            got.clear()
+            thread = threading.Thread(target=accept_one)
+            thread.start()
+            with contextlib.suppress(requests.RequestException):
+                session.get(url)
+            thread.join(10)
+            assert got and got[0][:1] == b"\x05", (url, got)  # SOCKS version 5: the bridge got the call
+        session.close()
+        env_side.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            env_side.accept()  # nothing ever connected to the environment's proxy
