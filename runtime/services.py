@@ -150,7 +150,7 @@ class RunContext:
         proxy = next((p for p in proxies if p), None)
         if proxy is not None:
             # per-scheme variables win over ALL_PROXY in curl and requests: an inherited
-            # http_proxy would steer scripts around the tunnel (docs/bridge.md, "Runs with [bridge]")
+            # http_proxy would steer scripts around the tunnel (docs/bridge.md, "Runs through a tunnel")
             for name in PER_SCHEME_PROXY_VARIABLES:
                 env.pop(name, None)
             env.update(ALL_PROXY=proxy, all_proxy=proxy)

@@ -1,5 +1,5 @@
 """The bridge check: the SOCKS port must listen before any task that needs the network starts
-(docs/bridge.md, "Runs with [bridge]")."""
+(docs/bridge.md, "Runs through a tunnel")."""
 
 from __future__ import annotations
 
