@@ -42,6 +42,8 @@ RETRIES = 3
 RETRY_STATUSES = (502, 503, 504)
 RETRY_METHODS = frozenset({"GET", "PUT"})  # idempotent calls only: a POST is never repeated blindly
 
+PER_SCHEME_PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+
 INPUT_REFERENCE = re.compile(r"\$\{input:([^#}]+)#([^}]*)\}")
 ANY_REFERENCE = re.compile(refs.REFERENCE.pattern + "|" + INPUT_REFERENCE.pattern)
 MASK = "***"
@@ -147,6 +149,10 @@ class RunContext:
         proxies = (kinds[t.kind].proxy(t.action) for t in plan.tasks if t.kind in kinds)
         proxy = next((p for p in proxies if p), None)
         if proxy is not None:
+            # per-scheme variables win over ALL_PROXY in curl and requests: an inherited
+            # http_proxy would steer scripts around the tunnel (docs/bridge.md, "Runs through a tunnel")
+            for name in PER_SCHEME_PROXY_VARIABLES:
+                env.pop(name, None)
             env.update(ALL_PROXY=proxy, all_proxy=proxy)
         ctx = cls(plan=plan, state_dir=state_dir, env=env, environ=environ, proxy=proxy)
         for name in secret_names:
@@ -254,7 +260,8 @@ def http_session(
     and PUT only (both idempotent; a POST is never repeated: its outcome may be unknown), backoff
     `backoff` s doubling, default (connect, read) timeouts on every request, `pool` connections
     kept per host, TLS verification on, and `proxy` (a `socks5h://` URL: names resolve on the far
-    side) for http and https when given."""
+    side) for http and https when given — then for every request, whatever HTTP(S)_PROXY or
+    NO_PROXY the environment holds."""
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
@@ -262,6 +269,10 @@ def http_session(
     class Session(requests.Session):
         def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
             kwargs.setdefault("timeout", (connect_timeout_s, read_timeout_s))
+            if proxy:
+                # requests merges HTTP(S)_PROXY from the environment *over* session.proxies; proxies
+                # given per request win over the environment, so the bridge is always the proxy
+                kwargs.setdefault("proxies", {"http": proxy, "https": proxy})
             return super().request(method, url, *args, **kwargs)
 
     retry = Retry(
@@ -281,7 +292,7 @@ def http_session(
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.verify = True
-    if proxy:  # explicit proxies win over HTTP(S)_PROXY from the environment
+    if proxy:  # also per request (see `request` above): the environment cannot override it
         s.proxies = {"http": proxy, "https": proxy}
     return s
 
