@@ -261,7 +261,8 @@ def test_every_produced_gff_passes_gt(tmp_path: Path) -> None:
     assert gt, "GenomeTools (gt) is missing: make setup installs it"
     root = tmp_path / "ws"
     shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".ferryman", "invalid", "*_modified.yml"))
-    proc = run(root)
+    pipes = [f"pipe:{s}" for s in ("cpg_islands", "ensembl", "ests", "havana", "repeats")]  # not the NDEx plans
+    proc = run(root, "--only", *pipes)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     produced = sorted((root / ".ferryman" / "gff").glob("*.gff"))
     assert len(produced) == 5
