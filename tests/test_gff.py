@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from ferryman.runtime import gff
-from ferryman.runtime.gff import native
-from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file
+from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file, native
 from ferryman.runtime.gff.gff3 import Gff3
 
 from .conftest import ROOT, ferryman

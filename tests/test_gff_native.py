@@ -31,7 +31,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run(data: bytes, chunk: int, *, native_path: bool | None, fast: bool = True, max_errors: int | None = None) -> GffResult:
+def run(
+    data: bytes, chunk: int, *, native_path: bool | None, fast: bool = True, max_errors: int | None = None
+) -> GffResult:
     checker = GffChecker(max_errors, fast=fast, native=native_path)
     for pos in range(0, len(data), chunk):
         checker.feed(data[pos : pos + chunk])
@@ -157,15 +159,38 @@ def _apply(lines: list[bytes], op: tuple[str, int, int, int]) -> None:
         cols[j] = [b".", b"", b"0", b"1", b"CDS", b"?", b"+", b"x y", b"1e5", b"inf", b"-.5E+3", b"+"][c % 12]
         lines[i] = b"\t".join(cols)
     elif kind == "attribute" and len(cols) == 9:
-        extra = [b"ID=x", b"Parent=x", b"Parent=a,a", b"Parent=a,", b" Parent=zz", b"Is_circular=true", b"ID=",
-                 b"=v", b"a=b=c", b"Name=ID", b";", b"Parent=" + cols[8][3:20]][c % 12]
+        extra = [
+            b"ID=x",
+            b"Parent=x",
+            b"Parent=a,a",
+            b"Parent=a,",
+            b" Parent=zz",
+            b"Is_circular=true",
+            b"ID=",
+            b"=v",
+            b"a=b=c",
+            b"Name=ID",
+            b";",
+            b"Parent=" + cols[8][3:20],
+        ][c % 12]
         pieces = cols[8].split(b";")
         pieces.insert(b % (len(pieces) + 1), extra)
         cols[8] = b";".join(pieces)
         lines[i] = b"\t".join(cols)
     elif kind == "directive":
-        lines.insert(i, [b"###", b"##FASTA", b">seq", b"###x", b"##sequence-region 2L 1 100",
-                         b"##sequence-region 2L 1 99999999999999999999999", b"##gff-version 3", b"#x"][b % 8])
+        lines.insert(
+            i,
+            [
+                b"###",
+                b"##FASTA",
+                b">seq",
+                b"###x",
+                b"##sequence-region 2L 1 100",
+                b"##sequence-region 2L 1 99999999999999999999999",
+                b"##gff-version 3",
+                b"#x",
+            ][b % 8],
+        )
     elif kind == "swap_lines" and i > 1:
         lines[i], lines[i - 1] = lines[i - 1], lines[i]
     elif kind == "delete":
@@ -174,8 +199,24 @@ def _apply(lines: list[bytes], op: tuple[str, int, int, int]) -> None:
 
 OPS = st.tuples(
     st.sampled_from(
-        ["truncate", "swap_columns", "duplicate_line", "duplicate_id", "phase", "blank", "cr", "nul", "huge",
-         "non_utf8", "odd_byte", "column", "attribute", "directive", "swap_lines", "delete"]
+        [
+            "truncate",
+            "swap_columns",
+            "duplicate_line",
+            "duplicate_id",
+            "phase",
+            "blank",
+            "cr",
+            "nul",
+            "huge",
+            "non_utf8",
+            "odd_byte",
+            "column",
+            "attribute",
+            "directive",
+            "swap_lines",
+            "delete",
+        ]
     ),
     st.integers(0, 1 << 20),
     st.integers(0, 1 << 20),
@@ -195,11 +236,8 @@ OPS = st.tuples(
 def test_mutated_real_lines_same_on_every_path(
     seed: int, start: int, ops: list[tuple[str, int, int, int]], crlf: bool, chunk: int, max_errors: int | None
 ) -> None:
-    if seed == len(SEEDS):  # a window of real FlyBase lines after the header
-        lines = REAL_LINES[:1] + REAL_LINES[3 + start : 3 + start + 60]
-    else:
-        lines = SEEDS[seed].split(b"\n")
-    lines = list(lines)
+    # a window of real FlyBase lines after the header, or a corpus file
+    lines = REAL_LINES[:1] + REAL_LINES[3 + start : 3 + start + 60] if seed == len(SEEDS) else SEEDS[seed].split(b"\n")
     for op in ops:
         _apply(lines, op)
     data = b"\n".join(lines)

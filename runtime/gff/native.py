@@ -14,15 +14,16 @@ __all__ = ["AVAILABLE", "REASON", "loaded", "module", "path_in_use"]
 
 _module: ModuleType | None
 try:
-    from . import _scan as _module
+    from . import _scan
 except ImportError as exc:  # not built (no C compiler at install time) or built for another Python
     _module = None
     REASON = f"the C extension ferryman.runtime.gff._scan cannot be imported ({exc})"
 else:
-    REASON = ""
     from .gff3 import parent_sign
 
-    _module.configure(parent_sign)
+    _scan.configure(parent_sign)  # multi-Parent signs must be the reference's
+    _module = _scan
+    REASON = ""
 
 AVAILABLE = _module is not None
 
