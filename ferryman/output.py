@@ -247,9 +247,14 @@ def run_json(run: RunSummary) -> dict[str, Any]:
 
 
 def run_github(run: RunSummary) -> str:
-    """One `::error title=TASK::message` annotation per failed task (the run names no file line)."""
-    failed = sorted((t for t in run.tasks.values() if t.status == "failed"), key=lambda t: t.id)
-    return "".join(github_command("error", t.error or "failed", title=t.id) + "\n" for t in failed)
+    """One `::error title=TASK::message` annotation per failed task (a task names no file line);
+    the task's warning (a script's last stderr line) follows the error on a second line, as in
+    the text summary. Skipped dependants are not annotated: the root cause is named once."""
+    out = []
+    for t in sorted((t for t in run.tasks.values() if t.status == "failed"), key=lambda t: t.id):
+        message = (t.error or "failed") + (f"\nwarning: {t.warning}" if t.warning else "")
+        out.append(github_command("error", message, title=t.id) + "\n")
+    return "".join(out)
 
 
 def render_run(run: RunSummary, fmt: str) -> str:
