@@ -85,10 +85,6 @@ class Loader:
             with self._lock:
                 self._threads.discard(threading.current_thread())
 
-    def idle(self) -> bool:
-        with self._lock:
-            return not self._threads
-
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()
         deadline = time.monotonic() + timeout
