@@ -229,10 +229,6 @@ class RunContext:
         with self._lock:
             self._procs.discard(proc)
 
-    def process_groups(self) -> list[int]:
-        with self._lock:
-            return [p.pid for p in self._procs]
-
     def terminate_all(self) -> None:
         """Stop every running child's whole process group (SIGTERM; executors follow with SIGKILL)."""
         self.stop.set()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 
 from ..diagnostics import Diagnostic
 from ..document import Code, Document, define
@@ -99,7 +98,3 @@ def read(path: str, display: str) -> RawText:
     if text is not None and not text.strip():
         return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], digest)
     return RawText(text, diags, digest)
-
-
-def is_file(path: str) -> bool:
-    return os.path.isfile(path)
