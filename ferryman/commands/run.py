@@ -27,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
     p.add_argument("--log-format", choices=["text", "json"], default="text")
     p.add_argument("--force-stale", action="store_true", help="run a saved plan even if its inputs changed")
+    p.add_argument("--shared-lock", action="store_true",
+                   help="share the workspace lock with other --shared-lock runs, locking only the tasks run: "
+                        "for a scheduler that keeps the groups and host limits itself (docs/export.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         only=tuple(args.only), with_deps=args.with_deps, include_delayed=args.include_delayed,
         featuresets=tuple(args.featureset), max_parallel=args.max_parallel, fail_fast=args.fail_fast,
         resume=args.resume, progress=args.progress, log_format=args.log_format, force_stale=args.force_stale,
+        shared_lock=args.shared_lock,
     )
     result = execute(plan, opts)
     if args.log_format == "json":
