@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gff-check": ("gff_check", "check GFF2/GFF3 files (streaming)"),
     "tunnel": ("tunnel", "print the ssh command that gives a host without internet a SOCKS proxy"),
     "doctor": ("doctor", "check that a run has what it needs: files, scripts, tunnel, servers"),
+    "export": ("export", "write a plan as a Snakefile (one rule per task, groups and hosts as resources)"),
 }
 
 
