@@ -97,7 +97,7 @@ def dry_run_tasks(root: Path, snakefile: Path, *args: str) -> list[str]:
 @pytest.mark.slow
 def test_snakemake_runs_every_task_once_and_keeps_the_groups(tmp_path: Path) -> None:
     root = sample_without_ndex(tmp_path)
-    plan, snakefile = export(root)
+    _, snakefile = export(root)
     trace = tmp_path / "trace"
     proc = snakemake(root, snakefile, "--cores", CORES, trace=trace)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -150,7 +150,7 @@ def test_dry_run_lists_the_tasks_of_ferryman_plan(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_failing_task_fails_its_rule_and_a_stale_plan_every_rule(tmp_path: Path) -> None:
     root = sample_without_ndex(tmp_path)
-    plan, snakefile = export(root, "--include-delayed")
+    _, snakefile = export(root, "--include-delayed")
     trace = tmp_path / "trace"
     proc = snakemake(root, snakefile, "--cores", CORES, "--keep-going", trace=trace)
     out = proc.stdout + proc.stderr
