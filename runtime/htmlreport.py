@@ -215,11 +215,13 @@ def render(run: RunSummary) -> str:
 def write_report(run_dir: str, path: str | None = None) -> str | None:
     """Render the run in `run_dir` to `path` (default `<run_dir>/report.html`), atomically.
 
-    Returns the path written, or None when it could not be written (a full disk, a removed folder):
-    a report never changes how a run ended."""
+    Returns the path written, or None when there is no journal or the file could not be written
+    (a full disk, a folder in the way): a report never changes how a run ended."""
     from .files import atomic_write
 
     target = path or os.path.join(run_dir, REPORT_NAME)
+    if not os.path.isfile(os.path.join(run_dir, "journal.jsonl")):
+        return None
     try:
         atomic_write(target, render(summarize(run_dir)))
     except OSError:

@@ -106,7 +106,7 @@ def _execute_locked(
 
     ctx = RunContext.for_plan(plan, state_dir)
     run_id = jr.new_run_id()
-    journal = jr.Journal(state_dir, run_id, redact=ctx.redact)
+    journal = jr.Journal(state_dir, run_id, redact=ctx.redact.scrub)
     journal.write("run-start", run=run_id, digest=digest, workspace=plan.workspace,
                   tasks=[t.id for t in chosen.tasks], options=_options_record(opts),
                   **jr.task_facts(chosen.tasks, plan.root))
