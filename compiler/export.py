@@ -1,7 +1,7 @@
 """The plan as a Snakefile (`ferryman export snakemake`, docs/export.md). Pure: no file is read.
 
 Every task becomes one rule whose shell command is `ferryman run PLAN --only ID --shared-lock`
-followed by `touch MARKER`, so checking, journaling and atomic outputs stay ferryman's and the
+followed by `touch` of its marker, so checking, journaling and atomic outputs stay ferryman's and the
 marker (`<state_dir>/snakemake/<rule>.done`) exists only when the task succeeded. A task's `after`
 edges become the markers of those tasks as its inputs; the plan file is an input of every rule, so
 a newer plan runs every task again. Each resource becomes a Snakemake resource — a server group
@@ -17,6 +17,8 @@ import shlex
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from ferryman.errors import FerrymanError
 
 from .paths import below
 from .plan import Plan, Task
@@ -88,7 +90,8 @@ def _py(value: Any) -> str:
 
 def snakefile(plan: Plan, plan_path: str, ferryman: Sequence[str], *, include_delayed: bool = False) -> str:
     """The Snakefile text. `plan_path` is the saved plan (absolute); `ferryman` the command that
-    runs ferryman on the machines that run the rules (e.g. its absolute path)."""
+    runs ferryman on the machines that run the rules (e.g. its absolute path). Raises
+    FerrymanError when the plan or the state dir lies below a path with `{` or `}`."""
     from .render import templates
 
     chosen = exported_tasks(plan, include_delayed=include_delayed)
@@ -96,20 +99,29 @@ def snakefile(plan: Plan, plan_path: str, ferryman: Sequence[str], *, include_de
     names = rule_names(t.id for t in chosen)
     res_names = resource_names(plan)
     marker_dir = f"{plan.root.rstrip('/')}/{plan.state_dir.strip('/')}/{MARKER_DIR}"
+    for path in (plan_path, marker_dir):
+        if "{" in path or "}" in path:  # Snakemake file patterns have no escape for a literal brace
+            raise FerrymanError(
+                f"Snakemake cannot name a file whose path has a brace ({path}): it reads {{…}} as a wildcard",
+                hint="move the workspace (and the saved plan) to a path without { or }",
+            )
     markers = {t.id: f"{marker_dir}/{names[t.id]}.done" for t in chosen}
     run = " ".join(shlex.quote(x) for x in ferryman)
     rules = []
     for t in chosen:
-        command = (f"set -e; {run} run {shlex.quote(plan_path)} --only {shlex.quote(t.id)} --shared-lock "
-                   f"--progress plain; touch {shlex.quote(markers[t.id])}")
+        command = f"set -e; {run} run {shlex.quote(plan_path)} --only {shlex.quote(t.id)} --shared-lock"
+        command += " --progress plain"
+        # Snakemake formats a shell command with str.format: braces in a path are doubled, and the
+        # marker is `{output:q}` (quoted by Snakemake), the local path even when a storage plugin
+        # moves outputs (executors without a shared file system)
+        command = command.replace("{", "{{").replace("}", "}}") + "; touch {output:q}"
         rules.append({
             "name": names[t.id],
             "task": _py(t.id),
             "inputs": [markers[a] for a in t.after if a in ids],
             "marker": markers[t.id],
             "resources": [res_names[r] for r in t.resources if r in res_names],
-            # Snakemake formats a shell command with str.format: braces in a path must be doubled
-            "shell": command.replace("{", "{{").replace("}", "}}"),
+            "shell": command,
         })
     used = {r for rule in rules for r in rule["resources"]}
     limits = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -135,11 +136,15 @@ def test_snakemake_runs_every_task_once_and_keeps_the_groups(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_dry_run_lists_the_tasks_of_ferryman_plan(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
+    root = tmp_path / "ws $HOME it's;"  # blanks, quotes, $ and ; in the paths: quoted for the shell
     shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
-    _, snakefile = export(root)
+    plan, snakefile = export(root)
     listed = dry_run_tasks(root, snakefile)
     assert sorted(listed) == sorted(planned(root))  # once each, NDEx tasks included, delayed ones not
+    proc = snakemake(root, snakefile, "-n", "-p", "--forcerun", "pipe_havana", "--until", "pipe_havana")
+    marker = root / ".ferryman" / "snakemake" / "pipe_havana.done"
+    assert f"run {shlex.quote(str(plan))} --only pipe:havana" in proc.stdout, proc.stdout + proc.stderr
+    assert f"touch {shlex.quote(str(marker))}" in proc.stdout
     _, with_delayed = export(root, "--include-delayed")
     assert sorted(dry_run_tasks(root, with_delayed)) == sorted(planned(root, include_delayed=True))
     text = snakefile.read_text()
@@ -182,6 +187,16 @@ def test_names_are_identifiers_and_unique() -> None:
     assert rule_names(["all"])["all"] != "all"  # the default target's name is taken
     assert unique_identifiers({"group:x y": "mutex_x_y", "group:x.y": "mutex_x_y"}) == unique_identifiers(
         {"group:x.y": "mutex_x_y", "group:x y": "mutex_x_y"})  # the same names in any order
+
+
+def test_a_brace_in_the_workspace_path_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "ws{x}"
+    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
+    assert ferryman("plan", "--out", "p.json", cwd=root).returncode == 0
+    proc = ferryman("export", "snakemake", "p.json", cwd=root)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("ferryman: error: Snakemake cannot name a file whose path has a brace ("), proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_export_errors_are_one_line(tmp_path: Path) -> None:
