@@ -207,3 +207,38 @@ def test_export_errors_are_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "not supported" in proc.stderr and "Traceback" not in proc.stderr
     proc = ferryman("export", "nextflow", str(tmp_path / "bad.json"))
     assert proc.returncode == 2 and "invalid choice: 'nextflow'" in proc.stderr
+
+
+def test_shared_lock_runs_share_the_workspace_but_not_a_task(tmp_path: Path) -> None:
+    """What the rules rely on: `--shared-lock` runs of different tasks run side by side; the same
+    task twice, or an ordinary run beside them, is refused with exit 4."""
+    import os
+    import time
+
+    root = sample_without_ndex(tmp_path)
+    zmap = root / "zmap" / "ZMap"
+    zmap.write_text(zmap.read_text().replace("slowgff.py?source=ests&wait=2", "slowgff.py?source=ests&wait=8"))
+    plan = root / ".ferryman" / "plan.json"
+    assert ferryman("plan", "--out", str(plan), cwd=root).returncode == 0
+    env = dict(os.environ)
+    slow = subprocess.Popen([sys.executable, "-m", "ferryman", "run", str(plan), "--only", "pipe:ests",
+                             "--shared-lock", "--progress", "none"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any('"running"' in j.read_text() for j in root.glob(".ferryman/runs/*/journal.jsonl")):
+            assert time.monotonic() < deadline and slow.poll() is None, "pipe:ests never started"
+            time.sleep(0.1)
+        other = ferryman("run", str(plan), "--only", "pipe:havana", "--shared-lock", "--progress", "none", cwd=root)
+        assert other.returncode == 0, other.stderr
+        same = ferryman("run", str(plan), "--only", "pipe:ests", "--shared-lock", "--progress", "none", cwd=root)
+        assert same.returncode == 4
+        assert same.stderr.startswith("ferryman: error: task pipe:ests is running in another run\n"), same.stderr
+        plain = ferryman("run", str(plan), "--only", "pipe:repeats", "--progress", "none", cwd=root)
+        assert plain.returncode == 4
+        assert "another run holds the workspace lock (runs started by a scheduler" in plain.stderr
+        assert slow.poll() is None, "the checks took longer than pipe:ests: they proved nothing"
+    finally:
+        _, err = slow.communicate(timeout=120)
+    assert slow.returncode == 0, err
+    assert ferryman("run", str(plan), "--only", "pipe:repeats", "--progress", "none", cwd=root).returncode == 0
