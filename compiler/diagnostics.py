@@ -7,6 +7,8 @@ import enum
 import json
 from collections.abc import Iterable, Sequence
 
+from .secrets import mask_text
+
 JsonPath = tuple[str | int, ...]
 
 
@@ -41,6 +43,14 @@ class Diagnostic:
     json_path: JsonPath | None = dataclasses.field(default=None, compare=False)
     hint: str | None = dataclasses.field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        # the last line of defence: whatever a rule quoted, no URL password reaches any output
+        # (docs/formats.md, "Secrets in messages"); cheap when the text holds no `@` or `…`
+        for name in ("message", "hint"):
+            value = getattr(self, name)
+            if value and ("@" in value or "…" in value):
+                object.__setattr__(self, name, mask_text(value, query=False))
+
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
@@ -73,7 +83,8 @@ class Diagnostic:
             msg += f" (hint: {self.hint})"
         # GitHub workflow commands: %, CR and LF must be escaped in the message
         msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        path = (self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                .replace(",", "%2C").replace(":", "%3A"))
         return f"::{kind} file={path},line={max(self.line, 1)},col={max(self.col, 1)}::{msg}"
 
 

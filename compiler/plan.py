@@ -17,7 +17,7 @@ from typing import Any
 from ferryman.errors import FerrymanError, StalePlanError, UsageError
 
 from . import graph, taskgraph, tasks
-from .ir import InputFile, Workspace, sha256_file
+from .ir import InputFile, Workspace, sha256_input
 
 FORMAT_VERSION = 2  # 2: resources (groups and hosts) with capacities; tasks list what they hold
 
@@ -225,11 +225,16 @@ class Plan:
         return dataclasses.replace(self, tasks=kept, resources=tuple(r for r in resources if r.members))
 
     def stale_inputs(self) -> list[str]:
-        """Inputs whose content changed since the plan was compiled (or that are gone)."""
+        """Inputs whose content changed since the plan was compiled (or that are gone); a folder
+        input (`copy-plans/`) changes when a plan file is added or removed."""
         changed = []
         for i in self.inputs:
             full = os.path.join(self.root, i.path)
-            if not os.path.isfile(full) or sha256_file(full) != i.sha256:
+            try:
+                gone = not (os.path.isdir(full) if i.path.endswith("/") else os.path.isfile(full))
+                if gone or sha256_input(full) != i.sha256:
+                    changed.append(i.path)
+            except OSError:
                 changed.append(i.path)
         return changed
 

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(f"ferryman: internal error: {type(exc).__name__}: {exc}\n")
         sys.stderr.write("  hint: rerun with FERRYMAN_DEBUG=1 for the traceback, and report it\n")
-        return ExitCode.FAILED
+        return ExitCode.INTERNAL
 
 
 # Commands that build a large heap and hold no resources at exit: they end with os._exit, skipping

@@ -1,4 +1,4 @@
-"""Every exit-code decision in one place, and the one base error type."""
+"""Every exit-code decision in one place, and the one base error type (docs/run.md, "Exit codes")."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     STALE_PLAN = 3
     LOCKED = 4
+    INTERNAL = 70  # a bug in ferryman (sysexits' EX_SOFTWARE): never 1, so CI tells it from bad input
     INTERRUPTED = 130
 
 
@@ -50,7 +51,3 @@ class StalePlanError(FerrymanError):
 
 class LockHeldError(FerrymanError):
     exit_code = ExitCode.LOCKED
-
-
-class Interrupted(FerrymanError):
-    exit_code = ExitCode.INTERRUPTED

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from ferryman.errors import LockHeldError
 
-TERMINAL = ("succeeded", "failed", "skipped", "cancelled")
+from .status import TERMINAL, TaskRecord, TaskStatus
 
 
 def new_run_id() -> str:
@@ -64,22 +64,6 @@ def read_events(path: str) -> Iterator[dict[str, Any]]:
 
 
 @dataclasses.dataclass
-class TaskRecord:
-    id: str
-    status: str = "pending"
-    started: float | None = None
-    ended: float | None = None
-    warning: str | None = None
-    error: str | None = None
-    output: str | None = None
-    details: tuple[dict[str, Any], ...] = ()  # per-item records, e.g. one per NDEx network
-
-    @property
-    def duration_s(self) -> float | None:
-        return self.ended - self.started if self.started is not None and self.ended is not None else None
-
-
-@dataclasses.dataclass
 class RunSummary:
     run_id: str
     path: str
@@ -113,8 +97,8 @@ def summarize(run_dir: str) -> RunSummary:
                        for k, v in _mapping(ev.get("lines")).items() if isinstance(v, list)}
         elif kind == "task":
             t = s.tasks.setdefault(ev["task"], TaskRecord(ev["task"]))
-            t.status = ev.get("status", t.status)
-            if t.status == "running":
+            t.status = TaskStatus.parse(ev.get("status"), t.status)
+            if t.status is TaskStatus.RUNNING:
                 t.started = ev.get("time")
             elif t.status in TERMINAL:
                 t.ended = ev.get("time")

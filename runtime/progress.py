@@ -6,7 +6,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from .scheduler import EventKind, SchedEvent
+from .status import TaskEvent, TaskStatus
 
 if TYPE_CHECKING:
     from .services import Redactor
@@ -34,16 +34,16 @@ class Progress:
         elif self.mode != "none":
             self._line(f"note: {text}")
 
-    def event(self, ev: SchedEvent) -> None:
-        if ev.kind is EventKind.STARTED:
+    def event(self, ev: TaskEvent) -> None:
+        if ev.status is TaskStatus.RUNNING:
             self.running[ev.task_id] = ev.at_s
         else:
             started = self.running.pop(ev.task_id, None)
             self.done += 1
-            if ev.kind is EventKind.FAILED:
+            if ev.status is TaskStatus.FAILED:
                 self.failed += 1
         if self.json:
-            rec: dict[str, Any] = {"event": ev.kind.value, "task": ev.task_id, "time": round(time.time(), 6)}
+            rec: dict[str, Any] = {"event": ev.status.value, "task": ev.task_id, "time": round(time.time(), 6)}
             if ev.outcome is not None:
                 rec["message"] = ev.outcome.message
                 if ev.outcome.warning:
@@ -54,26 +54,26 @@ class Progress:
             return
         if self.mode == "none":
             return
-        if ev.kind is EventKind.STARTED:
+        if ev.status is TaskStatus.RUNNING:
             if self.mode == "plain":
-                self._line(f"started  {ev.task_id}")
+                self._line(f"started   {ev.task_id}")
             else:
                 self._status()
             return
         took = f" ({ev.at_s - started:.2f} s)" if started is not None else ""
         o = ev.outcome
-        if ev.kind is EventKind.FINISHED:
-            text = f"ok       {ev.task_id}{took}" + (f"  {o.message}" if o and o.message else "")
+        if ev.status is TaskStatus.SUCCEEDED:
+            text = f"ok        {ev.task_id}{took}" + (f"  {o.message}" if o and o.message else "")
             if o and o.warning:
-                text += f"\n         warning: {o.warning}"
-        elif ev.kind is EventKind.FAILED:
-            text = f"FAILED   {ev.task_id}{took}: {o.message if o else ev.message}"
+                text += f"\n          warning: {o.warning}"
+        elif ev.status is TaskStatus.FAILED:
+            text = f"FAILED    {ev.task_id}{took}: {o.message if o else ev.message}"
             if o and o.warning:
-                text += f"\n         stderr: {o.warning}"
-        elif ev.kind is EventKind.SKIPPED:
-            text = f"skipped  {ev.task_id}: because {ev.cause} failed"
+                text += f"\n          stderr: {o.warning}"
+        elif ev.status is TaskStatus.SKIPPED:
+            text = f"skipped   {ev.task_id}: because {ev.cause} failed"
         else:
-            text = f"not run  {ev.task_id}" + (f": {ev.message}" if ev.message else "")
+            text = f"cancelled {ev.task_id}" + (f": {ev.message}" if ev.message else "")
         self._line(text)
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from . import journal as jr
 from .executors import RunContext, executor_for
 from .htmlreport import write_report
 from .progress import Progress
-from .scheduler import EventKind, SchedEvent, SchedTask, Scheduler, TaskOutcome
+from .scheduler import SchedTask, Scheduler, TaskEvent, TaskOutcome, TaskRecord, TaskStatus
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _execute_locked(
     plan: Plan, chosen: Plan, notes: list[str], opts: RunOptions, state_dir: str, out: Any, err: Any
 ) -> RunResult:
     digest = plan.digest
-    done: dict[str, jr.TaskRecord] = {}
+    done: dict[str, TaskRecord] = {}
     if opts.resume:
         for tid, rec in jr.succeeded_for(state_dir, digest).items():
             t = _find(chosen, tid)
@@ -119,7 +119,7 @@ def _execute_locked(
 
     durations = jr.expected_durations(state_dir)
     sched_tasks = [
-        SchedTask(t.id, tuple(a for a in t.after if a in todo_ids), t.resources, None, durations.get(t.id, 0.0))
+        SchedTask(t.id, tuple(a for a in t.after if a in todo_ids), t.resources, durations.get(t.id, 0.0))
         for t in todo
     ]
     by_id = {t.id: t for t in todo}
@@ -128,6 +128,8 @@ def _execute_locked(
     for n in notes:
         progress.note(n)
 
+    internal = threading.Event()  # an executor raised: a bug, the run exits 70
+
     def run_task(st: SchedTask) -> TaskOutcome:
         task = by_id[st.id]
         ex = executor_for(task.kind)
@@ -135,33 +137,34 @@ def _execute_locked(
         try:
             return ex(task, ctx)
         except Exception as exc:  # an executor bug must fail its task, not the run
+            internal.set()
             return TaskOutcome(False, f"internal error: {type(exc).__name__}: {exc}")
 
     interrupted = threading.Event()
 
-    def on_event(ev: SchedEvent) -> None:
-        if interrupted.is_set() and ev.kind in (EventKind.FAILED, EventKind.SKIPPED):
+    def on_event(ev: TaskEvent) -> None:
+        if interrupted.is_set() and ev.status in (TaskStatus.FAILED, TaskStatus.SKIPPED):
             # stopped by a signal, not by a fault of its own: it did not run to the end
             journal.write("task", task=ev.task_id, status="cancelled", error="interrupted")
-            progress.event(dataclasses.replace(ev, kind=EventKind.NOT_RUN, message="interrupted"))
+            progress.event(dataclasses.replace(ev, status=TaskStatus.CANCELLED, message="interrupted"))
             return
         task = by_id.get(ev.task_id)
         outputs = _outputs(task) if task is not None else ()
         output = outputs[0] if len(outputs) == 1 else (list(outputs) or None)
-        if ev.kind is EventKind.STARTED:
+        if ev.status is TaskStatus.RUNNING:
             journal.write("task", task=ev.task_id, status="running")
-        elif ev.kind is EventKind.FINISHED:
+        elif ev.status is TaskStatus.SUCCEEDED:
             o = ev.outcome
             journal.write("task", task=ev.task_id, status="succeeded", output=output,
-                          message=o.message if o else "", warning=o.warning if o else None)
-        elif ev.kind is EventKind.FAILED:
+                          message=o.message if o else "", warning=o.warning if o else None, **_details(o))
+        elif ev.status is TaskStatus.FAILED:
             o = ev.outcome
             journal.write("task", task=ev.task_id, status="failed", error=o.message if o else ev.message,
-                          warning=o.warning if o else None)
-        elif ev.kind is EventKind.SKIPPED:
+                          warning=o.warning if o else None, **_details(o))
+        elif ev.status is TaskStatus.SKIPPED:
             journal.write("task", task=ev.task_id, status="skipped", error=f"because {ev.cause} failed",
                           cause=ev.cause)
-        elif ev.kind is EventKind.NOT_RUN:
+        elif ev.status is TaskStatus.CANCELLED:
             journal.write("task", task=ev.task_id, status="cancelled", error=ev.message or "not started")
         progress.event(ev)
 
@@ -169,7 +172,6 @@ def _execute_locked(
         sched_tasks, run_task,
         capacities={r.id: r.capacity for r in plan.resources},
         max_parallel=opts.max_parallel or plan.max_parallel,
-        per_host_limit=None,
         fail_fast=opts.fail_fast,
         on_event=on_event,
     )
@@ -190,12 +192,17 @@ def _execute_locked(
     elif result.ok:
         status, code = "succeeded", ExitCode.OK
     else:
-        status, code = "failed", ExitCode.FAILED
+        status, code = "failed", ExitCode.INTERNAL if internal.is_set() else ExitCode.FAILED
     journal.write("run-end", status=status, root_causes={k: list(v) for k, v in result.root_causes.items()})
     journal.close()
     summary = jr.summarize(journal.dir)
     write_report(journal.dir)
     return RunResult(run_id, int(code), summary)
+
+
+def _details(outcome: TaskOutcome | None) -> dict[str, Any]:
+    """The journal field for an outcome's per-item records, only when it has some."""
+    return {"details": [dict(d) for d in outcome.details]} if outcome is not None and outcome.details else {}
 
 
 def _install_signals(handler: Callable[[int, FrameType | None], None]) -> Callable[[], None]:

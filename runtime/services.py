@@ -1,4 +1,4 @@
-"""Runtime services: what every executor of one run shares (docs/run.md, "Runtime services").
+"""Runtime services: what every executor of one run shares (docs/architecture.md, "Runtime services").
 
 * `RunContext.secret(ref)` resolves `${env:NAME}` and `${input:FILE#/pointer}` references and
   registers every value it returns with the run's one `Redactor`;
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ferryman.compiler import secrets as refs
+from ferryman.compiler import tasks
 from ferryman.compiler.plan import Plan, Task
 from ferryman.errors import FerrymanError
 
@@ -142,10 +143,10 @@ class RunContext:
         environ = dict(os.environ if environ is None else environ)
         secret_names = referenced_env_names(plan)
         env = {k: v for k, v in environ.items() if k not in secret_names}
-        proxy = None
-        bridge = next((t for t in plan.tasks if t.kind == "bridge"), None)
-        if bridge is not None:
-            proxy = f"socks5h://127.0.0.1:{int(bridge.action['socks_port'])}"
+        kinds = tasks.registry()
+        proxies = (kinds[t.kind].proxy(t.action) for t in plan.tasks if t.kind in kinds)
+        proxy = next((p for p in proxies if p), None)
+        if proxy is not None:
             env.update(ALL_PROXY=proxy, all_proxy=proxy)
         ctx = cls(plan=plan, state_dir=state_dir, env=env, environ=environ, proxy=proxy)
         for name in secret_names:

@@ -274,7 +274,7 @@ def test_json_log_format_and_runs_listing(tmp_path: Path) -> None:
     assert proc.returncode == 1
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [(e["event"], e.get("task")) for e in events]
-    assert ("started", "pipe:a") in kinds and ("finished", "pipe:a") in kinds and ("failed", "pipe:b") in kinds
+    assert ("running", "pipe:a") in kinds and ("succeeded", "pipe:a") in kinds and ("failed", "pipe:b") in kinds
     assert events[-1]["event"] == "run-end" and events[-1]["status"] == "failed"
     listing = ferryman("runs", cwd=root)
     assert listing.returncode == 0

@@ -8,7 +8,7 @@ in the text plan, and where its executor lives (imported lazily by the runtime).
 The plan compiler, the plan views, run selection, resume and the executor lookup loop over
 `registry()`; nothing else names a kind. Adding a kind is one module, one line in `_BUILTIN`, and
 its fragment in `schemas/plan.schema.json` (a test keeps the schema's kind list equal to the
-registry). See docs/plan.md, "Task kinds".
+registry). See docs/architecture.md, "Task kinds".
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ class TaskKind(Protocol):
         """The task's lines in the text plan: (label, text) pairs; label "" continues a block."""
         ...
 
+    def proxy(self, action: Mapping[str, Any]) -> str | None:
+        """The proxy URL every networked task of the run goes through, when this task opens one."""
+        ...
+
 
 class BaseKind:
     """Defaults for the optional parts of a kind."""
@@ -79,6 +83,9 @@ class BaseKind:
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
         return []
+
+    def proxy(self, action: Mapping[str, Any]) -> str | None:
+        return None
 
 
 # the built-in kinds, in rank order: bridge first (it gates the network), ndex last

@@ -29,6 +29,10 @@ class BridgeKind(BaseKind):
             return
         yield TaskSpec(TASK_ID, {"socks_port": b.socks_port, "jump": b.jump, "target": b.target, "wait_s": b.wait_s})
 
+    def proxy(self, action: Mapping[str, Any]) -> str | None:
+        """`socks5h://`: host names resolve on the far side of the tunnel (DESIGN 2.5)."""
+        return f"socks5h://127.0.0.1:{int(action['socks_port'])}"
+
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
         wait = action["wait_s"]
         return [("check", f"SOCKS port 127.0.0.1:{action['socks_port']} listens (wait up to {wait} s)")]

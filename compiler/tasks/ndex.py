@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..secrets import mask_url_userinfo
+from ..secrets import mask_url
 from . import BaseKind, TaskSpec
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _endpoint(e: Endpoint) -> dict[str, str]:
-    return {"route": mask_url_userinfo(e.route), "username": e.username, "password": e.password}
+    return {"route": mask_url(e.route), "username": e.username, "password": e.password}
 
 
 def _plural(n: int, word: str) -> str:
