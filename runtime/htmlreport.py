@@ -20,7 +20,8 @@ import functools
 import os
 from typing import Any
 
-from .journal import RunSummary, TaskRecord, summarize
+from .journal import RunSummary, summarize
+from .status import TaskRecord
 
 REPORT_NAME = "report.html"  # beside journal.jsonl in <state_dir>/runs/<run-id>/
 NO_RESOURCE = ""  # the lane id of tasks that hold no resource

@@ -148,7 +148,11 @@ def test_dry_run_lists_the_tasks_of_ferryman_plan(tmp_path: Path) -> None:
     _, with_delayed = export(root, "--include-delayed")
     assert sorted(dry_run_tasks(root, with_delayed)) == sorted(planned(root, include_delayed=True))
     text = snakefile.read_text()
-    assert "'mutex_compute': 1," in text and "'host_127_0_0_1_8765': 2," in text
+    capacities = {r["id"]: r["capacity"] for r in json.loads(plan.read_text())["resources"]}
+    assert set(capacities) == {"group:compute", "group:local_files", "host:127.0.0.1:8765"}
+    for rid, name in (("group:compute", "mutex_compute"), ("group:local_files", "mutex_local_files"),
+                      ("host:127.0.0.1:8765", "host_127_0_0_1_8765")):
+        assert f"    {name!r}: {capacities[rid]},  # {rid!r}\n" in text
     assert "${env:" not in text and "NDEX_" not in text and "password" not in text
 
 
