@@ -155,7 +155,7 @@ def layout(run: RunSummary) -> tuple[list[Lane], list[TaskView]]:
                 tip += f"\nwarning: {t.warning}"
             if t.error and t.status != "succeeded":
                 tip += f"\n{t.error}"
-            bars.append(Bar(t.id, anchors[t.id], t.status, round(left, 3), round(width, 3), row, tip, ran))
+            bars.append(Bar(t.id, anchors[t.id], str(t.status), round(left, 3), round(width, 3), row, tip, ran))
         kind, label = ("none", "no resource") if lid == NO_RESOURCE else _lane_of(lid)
         lanes.append(Lane(lid, kind, label, max(len(row_end), 1), tuple(bars)))
     views = []
@@ -165,7 +165,7 @@ def layout(run: RunSummary) -> tuple[list[Lane], list[TaskView]]:
             columns += [str(k) for k in d if str(k) not in columns]
         rows = tuple(tuple(_cell(d.get(c)) for c in columns) for d in t.details)
         views.append(TaskView(
-            id=t.id, anchor=anchors[t.id], status=t.status, started=_clock(t.started),
+            id=t.id, anchor=anchors[t.id], status=str(t.status), started=_clock(t.started),
             duration=duration_text(t.duration_s), resources=held[t.id],
             lines=tuple(run.lines.get(t.id, ())), output=_cell(t.output), warning=t.warning or "",
             error=t.error or "", detail_columns=tuple(columns), detail_rows=rows,
