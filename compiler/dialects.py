@@ -94,7 +94,12 @@ def _looks_like_externals(path: str, text: str) -> bool:
         return True
     # a form key at any indentation, in flow style or quoted, in any case (`Gene` is an error the
     # rules name, not a reason to skip the file), and an Assembly key somewhere
-    return _FORM_KEY.search(text) is not None and re.search(r"(?i)assembly", text) is not None
+    # an Assembly key somewhere; a JSON Schema of the format names the same keys: not a data file
+    return (
+        _FORM_KEY.search(text) is not None
+        and re.search(r"(?i)assembly", text) is not None
+        and '"$schema"' not in text
+    )
 
 
 def _bind(kind: str, module: str) -> Callable[[str, str, str | None], LoadResult]:

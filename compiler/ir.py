@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
 
+from . import zmapconfig
 from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
 from .rules import ndex as ndex_rules  # one reading of copy-plan values (compiler.coerce), rules and IR
-from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
+from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
 __all__ = [
     "After",
@@ -194,13 +195,12 @@ def _password(value: Any, plan_rel: str, pointer: str) -> str:
 
 
 def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
-    from .rules import zmap
-
     base = os.path.dirname(path)
     groups = tuple(
-        ServerGroup(name, tuple(dict.fromkeys(members))) for name, members in sorted(zmap.server_groups(data).items())
+        ServerGroup(name, tuple(dict.fromkeys(members)))
+        for name, members in sorted(zmapconfig.server_groups(data).items())
     )
-    return ZMapConfig(path, zmap.script_dir(data, base), tuple(zmap.read_sources(data, base)), groups)
+    return ZMapConfig(path, zmapconfig.script_dir(data, base), tuple(zmapconfig.read_sources(data, base)), groups)
 
 
 def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
@@ -335,11 +335,9 @@ def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:
     """The manifest, the files it names, and the stylesfiles the ZMap config names."""
     files = dict.fromkeys(loaded.files)
     if zmap is not None:
-        from .rules.zmap import stylesfile
-
         data = loaded.data(zmap.path)
         own = (s.name for s in zmap.sources if "stylesfile" in data.get(s.name, {}))
-        named = {stylesfile(data, name) for name in (None, *own)}
+        named = {zmapconfig.stylesfile(data, name) for name in (None, *own)}
         for entry in sorted(n for n in named if n is not None):
             path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), entry[0]))
             if os.path.isfile(path):

@@ -112,15 +112,23 @@ _USERINFO_IN_TEXT = re.compile(
 _BARE_USERINFO = re.compile(
     r"(?P<pre>(?<![\w.+%/:${-])[\w.+%-]+:)(?P<pw>[^\s/@\"'<>]+)(?P<end>@)(?=[\w-]+(?:\.[\w-]+)*(?::\d+)?(?:[/\s\"'<>…]|$))"
 )
+# `scheme://token@host`: a userinfo without `:` in a URL often is a token standing in the user's place
+_TOKEN_USERINFO = re.compile(r"\b(?P<pre>[A-Za-z][A-Za-z0-9+.-]*://)(?P<tok>[^\s/?#@\[\]:]+)@")
 # a URL in a text, for its query string and fragment: up to a blank, a quote or a bracket
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]*")
 
 
 def _password(m: re.Match[str]) -> str:
     pw = m.group("pw")
-    if is_reference(pw):  # a reference is not a secret, and it tells the reader where the value comes from
+    # an empty password hides nothing; a reference is not a secret and tells where the value comes from
+    if not pw or is_reference(pw):
         return m.group(0)
     return f"{m.group('pre')}{MASK}{m.group('end')}"
+
+
+def _token(m: re.Match[str]) -> str:
+    tok = m.group("tok")
+    return m.group(0) if tok == MASK or is_reference(tok) else f"{m.group('pre')}{MASK}@"
 
 
 def _query(m: re.Match[str]) -> str:
@@ -136,7 +144,8 @@ def mask_text(text: str, *, query: bool = True) -> str:
     """`text` with every URL password masked, and (with `query`) every URL's query string and
     fragment: `https://bob:pw@h/v2?key=k` -> `https://bob:***@h/v2?***`.
 
-    Passwords are found in `scheme://user:pw@`, `//user:pw@` and bare `user:pw@host` forms, also
+    Passwords are found in `scheme://user:pw@`, `//user:pw@` and bare `user:pw@host` forms (and a
+    URL's userinfo without `:`, `scheme://token@host`, is masked whole: it is often a token), also
     when a truncation mark `…` cut the value before its `@`; a password that is exactly one
     `${env:NAME}` reference stays (it is no secret). The user name, host and path stay, so the
     message still says which URL it is about. Pure, and cheap when the text has no `@`, `?`, `#`
@@ -146,6 +155,8 @@ def mask_text(text: str, *, query: bool = True) -> str:
         text = _USERINFO_IN_TEXT.sub(_password, text)
         if "@" in text:
             text = _BARE_USERINFO.sub(_password, text)
+            if "://" in text:
+                text = _TOKEN_USERINFO.sub(_token, text)
     if query and ("?" in text or "#" in text) and "://" in text:
         text = _URL_IN_TEXT.sub(_query, text)
     return text

@@ -106,6 +106,7 @@ def summarize(run_dir: str) -> RunSummary:
                 t.warning = ev.get("warning")
                 t.error = ev.get("error")
                 t.output = ev.get("output")
+                t.message = str(ev.get("message") or "")
                 t.details = tuple(d for d in ev.get("details") or () if isinstance(d, dict))
         elif kind == "run-end":
             s.ended, s.status = ev.get("time"), ev.get("status", "failed")

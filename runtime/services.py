@@ -247,11 +247,14 @@ def http_session(
     connect_timeout_s: float = CONNECT_TIMEOUT_S,
     read_timeout_s: float = READ_TIMEOUT_S,
     retries: int = RETRIES,
+    backoff: float = 0.2,
+    pool: int = 16,
 ) -> requests.Session:
-    """A requests Session: urllib3 `Retry` on connection errors and 502/503/504 for GET and PUT
-    only (a POST is never repeated: its outcome may be unknown), backoff 0.2 s doubling, default
-    (connect, read) timeouts on every request, TLS verification on, and `proxy` (a `socks5h://`
-    URL: names resolve on the far side) for http and https when given."""
+    """A requests Session: urllib3 `Retry` on connection errors, read errors and 502/503/504 for GET
+    and PUT only (both idempotent; a POST is never repeated: its outcome may be unknown), backoff
+    `backoff` s doubling, default (connect, read) timeouts on every request, `pool` connections
+    kept per host, TLS verification on, and `proxy` (a `socks5h://` URL: names resolve on the far
+    side) for http and https when given."""
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
@@ -264,16 +267,17 @@ def http_session(
     retry = Retry(
         total=retries,
         connect=retries,
-        read=0,  # a read that failed may have been applied: let the caller decide
+        read=retries,  # GET and PUT only: repeating them is harmless
         status=retries,
+        other=0,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=RETRY_METHODS,
-        backoff_factor=0.2,
+        backoff_factor=backoff,
         raise_on_status=False,
         respect_retry_after_header=True,
     )
     s = Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.verify = True

@@ -71,7 +71,7 @@ def test_demo_plans_use_the_local_server_and_env_passwords() -> None:
     assert human["planType"] == "IdCopyPlan" and 2 <= len(human["idList"]) <= 3
     assert query["planType"] == "QueryCopyPlan" and query["queryLimit"] == 5 and query["updateTargetNetwork"] is True
     for plan in (human, query):
-        assert plan["source"]["route"] == plan["target"]["route"] == "http://127.0.0.1:8765/v2"
+        assert (plan["source"]["route"], plan["target"]["route"]) == ("http://127.0.0.1:8765/v2", "http://127.0.0.1:8766/v2")
         assert plan["source"]["password"] == "${env:NDEX_SOURCE_PASSWORD}"
         assert plan["target"]["password"] == "${env:NDEX_TARGET_PASSWORD}"
 
