@@ -148,11 +148,13 @@ def test_dry_run_lists_the_tasks_of_ferryman_plan(tmp_path: Path) -> None:
     _, with_delayed = export(root, "--include-delayed")
     assert sorted(dry_run_tasks(root, with_delayed)) == sorted(planned(root, include_delayed=True))
     text = snakefile.read_text()
-    capacities = {r["id"]: r["capacity"] for r in json.loads(plan.read_text())["resources"]}
-    assert set(capacities) == {"group:compute", "group:local_files", "host:127.0.0.1:8765"}
-    for rid, name in (("group:compute", "mutex_compute"), ("group:local_files", "mutex_local_files"),
-                      ("host:127.0.0.1:8765", "host_127_0_0_1_8765")):
-        assert f"    {name!r}: {capacities[rid]},  # {rid!r}\n" in text
+    # every resource of the plan, with its capacity, under a name the header maps back to it
+    limits = {m[2]: (m[0], int(m[1])) for m in re.findall(r"^    '(\w+)': (\d+),  # '([^']+)'$", text, re.M)}
+    resources = json.loads(plan.read_text())["resources"]
+    assert {r["id"]: r["capacity"] for r in resources} == {rid: cap for rid, (_, cap) in limits.items()}
+    assert limits["group:compute"][0] == "mutex_compute" and limits["group:local_files"][0] == "mutex_local_files"
+    hosts = [r["id"] for r in resources if r["kind"] == "host"]
+    assert hosts and all(limits[h][0] == "host_" + re.sub(r"\W", "_", h[5:]) for h in hosts)
     assert "${env:" not in text and "NDEX_" not in text and "password" not in text
 
 

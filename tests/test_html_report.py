@@ -150,7 +150,7 @@ def test_every_task_has_its_bar_in_the_lanes_of_its_resources(finished_run, tmp_
         lanes.setdefault(bar["task"], set()).add(bar["lane"])
     expected = {tid: set(rs) or {""} for tid, rs in held.items()}
     assert lanes == expected
-    assert expected["pipe:c"] == {"group:g1", "group:g2"} and expected["ndex:nets"] == {"host:127.0.0.1:9"}
+    assert expected["pipe:c"] == {"group:g1", "group:g2"} and "host:127.0.0.1:9" in expected["ndex:nets"]
     # coloured by status: the failed bar is red, a succeeded one green
     colors = {b["task"]: b["color"] for b in probe["bars"]}
     assert colors["pipe:e"] == "rgb(192, 57, 43)" and colors["pipe:a"] == "rgb(46, 139, 87)"
