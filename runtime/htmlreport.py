@@ -63,6 +63,7 @@ class TaskView:
     resources: tuple[str, ...]
     lines: tuple[tuple[str, str], ...]
     output: str
+    message: str  # what the executor said ("16 lines of GFF3", "3 copied, 2 skipped")
     warning: str
     error: str
     detail_columns: tuple[str, ...]
@@ -167,7 +168,8 @@ def layout(run: RunSummary) -> tuple[list[Lane], list[TaskView]]:
         views.append(TaskView(
             id=t.id, anchor=anchors[t.id], status=str(t.status), started=_clock(t.started),
             duration=duration_text(t.duration_s), resources=held[t.id],
-            lines=tuple(run.lines.get(t.id, ())), output=_cell(t.output), warning=t.warning or "",
+            lines=tuple(run.lines.get(t.id, ())), output=_cell(t.output), message=t.message or "",
+            warning=t.warning or "",
             error=t.error or "", detail_columns=tuple(columns), detail_rows=rows,
         ))
     return lanes, views
