@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor", "check that a run has what it needs: files, scripts, tunnel, servers"),
     "fmt": ("fmt", "join continued ZMap config values into one line (ZMap cannot read them)"),
     "ndex-server": ("ndex_server", "run a local NDEx v2-compatible server (for trying plans and tests)"),
+    "export": ("export", "write a plan as a Snakefile (one rule per task, groups and hosts as resources)"),
 }
 
 

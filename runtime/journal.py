@@ -9,7 +9,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from ferryman.errors import LockHeldError
@@ -73,6 +73,8 @@ class RunSummary:
     ended: float | None = None
     status: str = "incomplete"  # succeeded | failed | interrupted | incomplete (crashed)
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
+    resources: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # task -> resource ids
+    lines: dict[str, list[tuple[str, str]]] = dataclasses.field(default_factory=dict)  # task -> plan lines
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -89,6 +91,10 @@ def summarize(run_dir: str) -> RunSummary:
             s.digest, s.workspace, s.started = ev.get("digest"), ev.get("workspace"), ev.get("time")
             for tid in ev.get("tasks", []):
                 s.tasks.setdefault(tid, TaskRecord(tid))
+            s.resources = {str(k): tuple(str(r) for r in v) for k, v in _mapping(ev.get("resources")).items()
+                           if isinstance(v, list)}
+            s.lines = {str(k): [(str(x[0]), str(x[1])) for x in v if isinstance(x, list) and len(x) == 2]
+                       for k, v in _mapping(ev.get("lines")).items() if isinstance(v, list)}
         elif kind == "task":
             t = s.tasks.setdefault(ev["task"], TaskRecord(ev["task"]))
             t.status = TaskStatus.parse(ev.get("status"), t.status)
@@ -105,6 +111,26 @@ def summarize(run_dir: str) -> RunSummary:
         elif kind == "run-end":
             s.ended, s.status = ev.get("time"), ev.get("status", "failed")
     return s
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def task_facts(tasks: Sequence[Any], root: str) -> dict[str, Any]:
+    """Fields of the run-start event that let a report stand on the journal alone: `resources`,
+    task id -> the resource ids it holds (`group:NAME`, `host:NAME`), and `lines`, task id -> its
+    lines in the text plan as [label, text] pairs (the command line of a pipe task; passwords are
+    already masked there). `tasks` are plan Tasks; `root` is the workspace root."""
+    from ferryman.compiler import tasks as kinds
+
+    registry = kinds.registry()
+    lines: dict[str, list[list[str]]] = {}
+    for t in tasks:
+        k = registry.get(t.kind)
+        if k is not None:
+            lines[t.id] = [[label, text] for label, text in k.details(t.action, root)]
+    return {"resources": {t.id: list(t.resources) for t in tasks}, "lines": lines}
 
 
 def runs(state_dir: str) -> list[RunSummary]:
@@ -142,35 +168,72 @@ def expected_durations(state_dir: str) -> dict[str, float]:
 
 
 class WorkspaceLock:
-    """One run per workspace: an exclusive flock on `<state_dir>/lock` (released if the process dies)."""
+    """One run per workspace: an exclusive flock on `<state_dir>/lock` (released if the process dies).
 
-    def __init__(self, state_dir: str) -> None:
+    With `tasks`, the lock is for a run whose caller schedules it (the Snakefile of `ferryman export
+    snakemake`, docs/export.md): it holds `<state_dir>/lock` shared with other such runs, so an
+    ordinary run is still refused while they go on, and each of `tasks` exclusively through
+    `<state_dir>/locks/<task>.lock`, so one task never runs twice at once. Server groups and host
+    limits are then the caller's to keep. Raises LockHeldError (exit 4) when a lock is taken."""
+
+    def __init__(self, state_dir: str, *, tasks: Sequence[str] | None = None) -> None:
         os.makedirs(state_dir, exist_ok=True)
         self.path = os.path.join(state_dir, "lock")
+        self._tasks = tuple(tasks) if tasks is not None else None
+        self._task_dir = os.path.join(state_dir, "locks")
         self._fh: IO[str] | None = None
+        self._held: list[IO[str]] = []
 
     def acquire(self) -> None:
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        shared = self._tasks is not None
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
+            holder = fh.read().strip() or ("runs started by a scheduler (--shared-lock)" if not shared
+                                           else "another process")
             fh.close()
             raise LockHeldError(
                 f"another run holds the workspace lock ({holder})",
                 hint=f"wait for it to finish; the lock is {self.path}",
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+        if not shared:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
         self._fh = fh
+        if shared:
+            self._lock_tasks(self._tasks or ())
+
+    def _lock_tasks(self, task_ids: Sequence[str]) -> None:
+        from ferryman.compiler.paths import file_name
+
+        os.makedirs(self._task_dir, exist_ok=True)
+        for tid in sorted(task_ids):  # one order for every run: two runs cannot wait on each other
+            path = os.path.join(self._task_dir, file_name(tid) + ".lock")
+            fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                self.release()
+                raise LockHeldError(
+                    f"task {tid} is running in another run",
+                    hint=f"wait for it to finish; the lock is {path}",
+                ) from None
+            self._held.append(fh)
 
     def release(self) -> None:
+        for fh in self._held:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()
+        self._held = []
         if self._fh is not None:
-            self._fh.seek(0)
-            self._fh.truncate()
+            if self._tasks is None:
+                self._fh.seek(0)
+                self._fh.truncate()
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None

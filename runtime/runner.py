@@ -18,6 +18,7 @@ from ferryman.errors import ExitCode, UsageError
 
 from . import journal as jr
 from .executors import RunContext, executor_for
+from .htmlreport import write_report
 from .progress import Progress
 from .scheduler import SchedTask, Scheduler, TaskEvent, TaskOutcome, TaskRecord, TaskStatus
 
@@ -34,6 +35,7 @@ class RunOptions:
     progress: str = "auto"  # auto | plain | none
     log_format: str = "text"  # text | json
     force_stale: bool = False
+    shared_lock: bool = False  # the caller schedules (Snakemake): see journal.WorkspaceLock
 
 
 @dataclasses.dataclass
@@ -77,7 +79,7 @@ def execute(plan: Plan, opts: RunOptions, *, out: Any = None, err: Any = None) -
         plan.check_fresh()
     chosen, notes = select(plan, opts)
     state_dir = os.path.join(plan.root, plan.state_dir)
-    lock = jr.WorkspaceLock(state_dir)
+    lock = jr.WorkspaceLock(state_dir, tasks=[t.id for t in chosen.tasks] if opts.shared_lock else None)
     lock.acquire()
     try:
         return _execute_locked(plan, chosen, notes, opts, state_dir, out, err)
@@ -106,7 +108,8 @@ def _execute_locked(
     run_id = jr.new_run_id()
     journal = jr.Journal(state_dir, run_id, redact=ctx.redact.scrub)
     journal.write("run-start", run=run_id, digest=digest, workspace=plan.workspace,
-                  tasks=[t.id for t in chosen.tasks], options=_options_record(opts))
+                  tasks=[t.id for t in chosen.tasks], options=_options_record(opts),
+                  **jr.task_facts(chosen.tasks, plan.root))
     for tid, rec in sorted(done.items()):
         journal.write("task", task=tid, status="succeeded", resumed=True, started=rec.started,
                       output=rec.output, warning=rec.warning)
@@ -193,6 +196,7 @@ def _execute_locked(
     journal.write("run-end", status=status, root_causes={k: list(v) for k, v in result.root_causes.items()})
     journal.close()
     summary = jr.summarize(journal.dir)
+    write_report(journal.dir)
     return RunResult(run_id, int(code), summary)
 
 

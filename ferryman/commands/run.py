@@ -31,6 +31,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS,
                    help="the final result: text (the summary), json (one line), github (annotations of failed"
                         " tasks); default text, or json with --log-format json (docs/run.md)")
+    p.add_argument("--shared-lock", action="store_true",
+                   help="share the workspace lock with other --shared-lock runs, locking only the tasks run: "
+                        "for a scheduler that keeps the groups and host limits itself (docs/export.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         only=tuple(args.only), with_deps=args.with_deps, include_delayed=args.include_delayed,
         featuresets=tuple(args.featureset), max_parallel=args.max_parallel, fail_fast=args.fail_fast,
         resume=args.resume, progress=args.progress, log_format=args.log_format, force_stale=args.force_stale,
+        shared_lock=args.shared_lock,
     )
     result = execute(plan, opts)
     # the final result (ferryman/output.py); with --log-format json it defaults to json, the last
