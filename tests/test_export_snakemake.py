@@ -19,7 +19,7 @@ import pytest
 
 from ferryman.compiler.export import rule_names, unique_identifiers
 
-from .conftest import SAMPLES, ferryman
+from .conftest import SAMPLE_IGNORE, SAMPLES, ferryman
 
 pytest.importorskip("snakemake")
 
@@ -28,7 +28,7 @@ CORES = "4"
 
 def sample_without_ndex(tmp_path: Path) -> Path:
     root = tmp_path / "ws"
-    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
+    shutil.copytree(SAMPLES, root, ignore=SAMPLE_IGNORE)
     manifest = (root / "ferryman.toml").read_text()
     manifest = re.sub(r"\n\[ndex\]\n[^\[]*", "\n", manifest)
     manifest = re.sub(r"\n\[\[after\]\]\n.*", "\n", manifest, flags=re.S)
@@ -137,7 +137,7 @@ def test_snakemake_runs_every_task_once_and_keeps_the_groups(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_dry_run_lists_the_tasks_of_ferryman_plan(tmp_path: Path) -> None:
     root = tmp_path / "ws $HOME it's;"  # blanks, quotes, $ and ; in the paths: quoted for the shell
-    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
+    shutil.copytree(SAMPLES, root, ignore=SAMPLE_IGNORE)
     plan, snakefile = export(root)
     listed = dry_run_tasks(root, snakefile)
     assert sorted(listed) == sorted(planned(root))  # once each, NDEx tasks included, delayed ones not
@@ -197,7 +197,7 @@ def test_names_are_identifiers_and_unique() -> None:
 
 def test_a_brace_in_the_workspace_path_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "ws{x}"
-    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
+    shutil.copytree(SAMPLES, root, ignore=SAMPLE_IGNORE)
     assert ferryman("plan", "--out", "p.json", cwd=root).returncode == 0
     proc = ferryman("export", "snakemake", "p.json", cwd=root)
     assert proc.returncode == 1 and proc.stdout == ""

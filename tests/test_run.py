@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES, ferryman
+from .conftest import SAMPLE_IGNORE, SAMPLES, ferryman
 
 TRACE_SCRIPT = r'''#!/usr/bin/env python3
 """Test pipe server: key=value args; records "name start end" to $FERRYMAN_TRACE."""
@@ -260,7 +260,7 @@ def test_every_produced_gff_passes_gt(tmp_path: Path) -> None:
     gt = shutil.which("gt")
     assert gt, "GenomeTools (gt) is missing: make setup installs it"
     root = tmp_path / "ws"
-    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".ferryman", "invalid", "*_modified.yml"))
+    shutil.copytree(SAMPLES, root, ignore=SAMPLE_IGNORE)
     pipes = [f"pipe:{s}" for s in ("cpg_islands", "ensembl", "ests", "havana", "repeats")]  # not the NDEx plans
     proc = run(root, "--only", *pipes)
     assert proc.returncode == 0, proc.stdout + proc.stderr
