@@ -28,29 +28,49 @@ def new_run_id() -> str:
 
 
 class Journal:
-    """Append-only JSON-lines log of one run: one event per task transition, flushed at once."""
+    """Append-only JSON-lines log of one run: one event per task transition, flushed at once.
+
+    Raises FerrymanError when the run's folder cannot be made. A write that fails later (a full
+    disk) does not stop the run: the first error is kept in `error`, reported once on stderr, and
+    later events are still tried (a torn line is skipped by readers)."""
 
     def __init__(self, state_dir: str, run_id: str, *, redact: Callable[[Any], Any] | None = None) -> None:
         """`redact` filters every record before it is written (RunContext.redact.scrub)."""
         self.run_id = run_id
         self._redact = redact
         self.dir = os.path.join(state_dir, "runs", run_id)
-        os.makedirs(self.dir, exist_ok=True)
         self.path = os.path.join(self.dir, "journal.jsonl")
-        self._fh: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.error: str | None = None
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            self._fh: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise FerrymanError(f"cannot write the journal {self.path}: {exc.strerror or exc}") from None
 
     def write(self, event: str, **fields: Any) -> None:
         rec = {"event": event, "time": round(time.time(), 6), **fields}
         if self._redact is not None:
             rec = self._redact(rec)
-        self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
-        self._fh.flush()
+        try:
+            self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+            self._fh.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        if self.error is None:
+            self.error = exc.strerror or str(exc)
+            _warn_stderr(f"cannot write the journal {self.path}: {self.error}")
 
     def close(self) -> None:
         if not self._fh.closed:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
+            try:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            except OSError as exc:
+                self._failed(exc)
+            with contextlib.suppress(OSError):
+                self._fh.close()
 
 
 def read_events(path: str, *, warn: Callable[[str], None] | None = None) -> Iterator[dict[str, Any]]:

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, FerrymanError, UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
         if args.only:
             plan = plan.select(args.only, with_deps=args.with_deps)
         if args.out:
-            atomic_write(args.out, plan.to_json())
+            if os.path.isdir(args.out):
+                raise UsageError(f"cannot save the plan to {args.out}: it is a folder", hint="give a file name")
+            try:
+                atomic_write(args.out, plan.to_json())
+            except OSError as exc:
+                raise FerrymanError(f"cannot save the plan to {args.out}: {exc.strerror or exc}") from None
             sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
         sys.stdout.write(render(plan, args.format))
     return ExitCode.OK

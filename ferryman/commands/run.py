@@ -2,7 +2,8 @@
 
 Exit codes: 0 every task succeeded; 1 a task failed (or invalid input); 2 usage; 3 the saved plan is
 stale (an input changed; --force-stale runs it anyway); 4 another run holds the workspace lock;
-130 interrupted (SIGINT/SIGTERM: children are terminated and the journal is written).
+70 internal error (a bug); 130 interrupted (SIGINT/SIGTERM: children are terminated and the journal
+is written). A reader that closes stdout or stderr early does not change the exit code.
 """
 
 from __future__ import annotations
@@ -54,12 +55,25 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume, progress=args.progress, log_format=args.log_format, force_stale=args.force_stale,
     )
     result = execute(plan, opts)
+    s = result.summary
     if args.log_format == "json":
         import json
 
-        s = result.summary
-        sys.stdout.write(json.dumps({"event": "run-end", "run": s.run_id, "status": s.status,
-                                     "counts": s.counts()}, sort_keys=True) + "\n")
+        text = json.dumps({"event": "run-end", "run": s.run_id, "status": s.status, "counts": s.counts()},
+                          sort_keys=True) + "\n"
     else:
-        sys.stdout.write(render_summary(result.summary))
+        text = render_summary(s)
+    _write_summary(text)
     return result.exit_code
+
+
+def _write_summary(text: str) -> None:
+    """Print the summary; a reader that left (`| head -1`) changes nothing: the run has ended and
+    its exit code still says how the tasks went (docs/run.md, "Exit status")."""
+    from ferryman.runtime.progress import stream_gone
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError, AttributeError):  # BrokenPipeError, a closed or missing stdout
+        stream_gone(sys.stdout)

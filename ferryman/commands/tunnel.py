@@ -44,8 +44,8 @@ def read_bridge(manifest: str) -> dict[str, Any]:
     try:
         with open(manifest, "rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {manifest}: {exc}") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError(f"cannot read {manifest}: {'nested too deep' if isinstance(exc, RecursionError) else exc}") from None
     bridge = data.get("bridge")
     if not isinstance(bridge, dict):
         raise UsageError(f"no TARGET given and {manifest} has no [bridge] table")
