@@ -34,7 +34,8 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
     from . import no_gc
 
     if not os.path.isfile(manifest):
-        raise UsageError(f"workspace manifest {manifest} does not exist")
+        what = "is not a regular file" if os.path.exists(manifest) else "does not exist"
+        raise UsageError(f"workspace manifest {manifest} {what}")
     with no_gc():
         loaded = load_workspace(manifest)
     warnings = [d for d in loaded.diagnostics if not d.is_error]
@@ -72,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             if os.path.isdir(args.out):
                 raise UsageError(f"cannot save the plan to {args.out}: it is a folder", hint="give a file name")
+            blocker = _file_in_the_way(args.out)
+            if blocker is not None:
+                raise UsageError(f"cannot save the plan to {args.out}: {blocker} is not a folder")
             try:
                 atomic_write(args.out, plan.to_json())
             except OSError as exc:
@@ -79,3 +83,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
         sys.stdout.write(render(plan, args.format))
     return ExitCode.OK
+
+
+def _file_in_the_way(path: str) -> str | None:
+    """The nearest existing ancestor folder of `path` when it is not a folder (a file, a device)."""
+    parent = os.path.dirname(path)
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    return parent if parent and not os.path.isdir(parent) else None

@@ -45,7 +45,8 @@ def read_bridge(manifest: str) -> dict[str, Any]:
         with open(manifest, "rb") as fh:
             data = tomllib.load(fh)
     except (OSError, ValueError, RecursionError) as exc:
-        raise UsageError(f"cannot read {manifest}: {'nested too deep' if isinstance(exc, RecursionError) else exc}") from None
+        why = "nested too deep" if isinstance(exc, RecursionError) else exc
+        raise UsageError(f"cannot read {manifest}: {why}") from None
     bridge = data.get("bridge")
     if not isinstance(bridge, dict):
         raise UsageError(f"no TARGET given and {manifest} has no [bridge] table")

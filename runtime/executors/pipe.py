@@ -75,9 +75,10 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
             ctx.track(proc)
             checker = GffChecker(max_errors=MAX_GFF_ERRORS)
             write_error: _WriteFailed | None = None
+            ended_at_line = 0
             try:
                 try:
-                    ended_by = _pump(proc, sink, checker, ctx, time.monotonic() + timeout)
+                    ended_by, ended_at_line = _pump(proc, sink, checker, ctx, time.monotonic() + timeout)
                     sink.flush()
                     os.fsync(sink.fileno())
                 except _WriteFailed as exc:
@@ -107,7 +108,7 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     elif ended_by == "stopped":
         failure = "interrupted"
     elif ended_by == "line-too-long":
-        failure = (f"stdout line {checker.lines + 1} is longer than {LINE_LIMIT:,} bytes: GFF lines must end "
+        failure = (f"stdout line {ended_at_line} is longer than {LINE_LIMIT:,} bytes: GFF lines must end "
                    "with a newline (process group killed)")
     elif rc != 0:
         failure = f"exited with status {rc}" if rc > 0 else f"killed by signal {-rc}"
@@ -130,24 +131,25 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
 
 def _pump(
     proc: subprocess.Popen[bytes], sink: BinaryIO, checker: GffChecker, ctx: RunContext, deadline: float
-) -> str:
-    """Copy stdout to `sink` through the checker until EOF and exit; returns how it ended.
-    Raises _WriteFailed when `sink` cannot take the bytes."""
+) -> tuple[str, int]:
+    """Copy stdout to `sink` through the checker until EOF and exit; returns how it ended and the
+    number of the line being received then. Raises _WriteFailed when `sink` cannot take the bytes."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     write = sink.write
     sel = selectors.DefaultSelector()
     sel.register(fd, selectors.EVENT_READ)
     line_bytes = 0  # bytes of the line being received, not yet ended by a newline
+    line = 1  # its number
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 _kill(proc)
-                return "timeout"
+                return "timeout", line
             if ctx.stop.is_set():
                 _kill(proc)
-                return "stopped"
+                return "stopped", line
             if not sel.select(min(remaining, 0.25)):
                 continue
             chunk = os.read(fd, CHUNK)
@@ -166,11 +168,12 @@ def _pump(
                     line_bytes += first
                 else:
                     line_bytes = len(chunk) - last - 1
+                    line += chunk.count(b"\n")
             if not checker.limit_reached:  # keep copying what arrives, stop checking it
                 checker.feed(chunk)
             if line_bytes > LINE_LIMIT and _line_limit_applies(checker):
                 _kill(proc)
-                return "line-too-long"
+                return "line-too-long", line
     finally:
         sel.close()
         proc.stdout.close()
@@ -178,14 +181,14 @@ def _pump(
     while True:
         try:
             proc.wait(timeout=min(max(deadline - time.monotonic(), 0.01), 0.25))
-            return "exit"
+            return "exit", line
         except subprocess.TimeoutExpired:
             if time.monotonic() >= deadline:
                 _kill(proc)
-                return "timeout"
+                return "timeout", line
             if ctx.stop.is_set():
                 _kill(proc)
-                return "stopped"
+                return "stopped", line
 
 
 def _line_limit_applies(checker: GffChecker) -> bool:
