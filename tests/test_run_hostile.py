@@ -414,6 +414,8 @@ def test_fifo_input_is_refused_without_blocking(tmp_path: Path) -> None:
     assert proc.stderr.splitlines()[0] == "/dev/zero:1:1: error[IO101]: cannot read file: it is a character device"
     whole = ferryman("validate", cwd=root, timeout=20)
     assert whole.returncode == 1 and "Traceback" not in whole.stderr
+    assert "ferryman.toml:5:10: error[WS601]: copy-plan input p.json is not a regular file (at $.ndex.plans[0])" \
+        in whole.stderr
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+nan"])

@@ -13,7 +13,7 @@ else:  # pragma: no cover
 
 from ..diagnostics import JsonPath
 from ..document import Document
-from . import IO_TOML_SYNTAX, IO_TOO_DEEP, LoadResult, file_diagnostic
+from . import IO_TOML_SYNTAX, IO_TOO_DEEP, LoadResult, file_diagnostic, offset_to_line_col
 
 __all__ = ["load_text", "locate", "nearest", "positions", "tomllib"]
 
@@ -33,6 +33,12 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         msg = _AT.sub("", msg).strip()
         msg = msg[0].lower() + msg[1:] if msg else "malformed TOML"
+        return LoadResult(None, [file_diagnostic(display, IO_TOML_SYNTAX, msg, line, col)])
+    except ValueError:  # an integer longer than Python's int-string limit (4300 digits)
+        limit = sys.get_int_max_str_digits() or 4300
+        m = re.search("[0-9_]{" + str(limit) + ",}", text)
+        line, col = offset_to_line_col(text, m.start()) if m else (1, 1)
+        msg = f"an integer has more than {limit:,} digits"
         return LoadResult(None, [file_diagnostic(display, IO_TOML_SYNTAX, msg, line, col)])
     table: dict[JsonPath, tuple[int, int]] | None = None
 

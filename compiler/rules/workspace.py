@@ -79,6 +79,8 @@ def referenced_inputs(doc: Document, findings: Findings) -> Iterator[InputRef]:
     for path, kind, at in candidates:
         if os.path.isfile(path):
             yield InputRef(os.path.abspath(path), kind, at)
+        elif os.path.exists(path):  # a FIFO, device or folder: never opened (a FIFO would block)
+            findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} is not a regular file", at)
         else:
             findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} does not exist", at)
 
