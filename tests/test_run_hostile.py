@@ -61,17 +61,23 @@ def test_hostile_source_names_write_only_inside_the_state_dir(tmp_path: Path) ->
 
 
 def test_a_saved_plan_edited_to_write_elsewhere_is_refused(tmp_path: Path) -> None:
+    import dataclasses
+
+    from ferryman.compiler.plan import Plan
+
     root = make_ws(tmp_path / "ws", {"a": {"query": ""}}, {})
     plan_path = root / "plan.json"
     assert ferryman("plan", "--out", str(plan_path), cwd=root).returncode == 0
-    plan = json.loads(plan_path.read_text())
-    plan["tasks"][0]["action"]["output"] = "../outside.gff"
-    plan_path.write_text(json.dumps(plan))
-    proc = run(root, str(plan_path), "--force-stale")
-    # the digest no longer matches: the file is refused as a plan before anything runs
-    assert proc.returncode in (1, 2), proc.stderr
-    assert "Traceback" not in proc.stderr
+    plan = Plan.from_json(plan_path.read_text())
+    # edited with its digest made again: the plan reads as valid, the executor still refuses
+    task = plan.tasks[0]
+    evil = dataclasses.replace(task, action={**task.action, "output": "../outside.gff"})
+    plan_path.write_text(dataclasses.replace(plan, tasks=(evil,)).to_json())
+    proc = run(root, str(plan_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "pipe:a: output ../outside.gff is outside the state dir; not run" in proc.stdout
     assert not (tmp_path / "outside.gff").exists()
+    assert not list(tmp_path.glob("outside*"))
 
 
 def test_empty_state_dir_is_refused_located(tmp_path: Path) -> None:

@@ -24,6 +24,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--with-deps", action="store_true", help="with --only: and the tasks they need")
 
 
+def _say(text: str) -> None:
+    """Diagnostics on stderr; a closed stderr loses them, never the command's outcome."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
     """Validate, build the IR and compile; errors are printed as located diagnostics (exit 1)."""
     from ferryman.compiler.diagnostics import render, summary_line
@@ -40,11 +49,11 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         loaded = load_workspace(manifest)
     warnings = [d for d in loaded.diagnostics if not d.is_error]
     if not loaded.ok:
-        sys.stderr.write(render(loaded.diagnostics, "text", files_checked=len(loaded.files)))
-        sys.stderr.write(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
+        _say(render(loaded.diagnostics, "text", files_checked=len(loaded.files)))
+        _say(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
         raise SystemExit(ExitCode.FAILED)
     if warnings:
-        sys.stderr.write(render(warnings, "text", files_checked=len(loaded.files)))
+        _say(render(warnings, "text", files_checked=len(loaded.files)))
     try:
         with no_gc():
             return compile(build(loaded), include_delayed=include_delayed)
@@ -52,7 +61,7 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         from ferryman.compiler.taskgraph import diagnostics
 
         assert loaded.manifest is not None
-        sys.stderr.write(render(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
+        _say(render(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
         raise SystemExit(ExitCode.FAILED) from None
 
 
@@ -80,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 atomic_write(args.out, plan.to_json())
             except OSError as exc:
                 raise FerrymanError(f"cannot save the plan to {args.out}: {exc.strerror or exc}") from None
-            sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
+            _say(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
         sys.stdout.write(render(plan, args.format))
     return ExitCode.OK
 
