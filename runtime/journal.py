@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import fcntl
 import json
 import math
 import os
 import secrets
 import signal
+import stat
 import sys
 import threading
 import time
@@ -222,10 +224,16 @@ class WorkspaceLock:
     def acquire(self) -> None:
         try:
             os.makedirs(self.state_dir, exist_ok=True)
-            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+            # never through a symlink planted in the state dir, never blocking on a FIFO
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OSError(0, "the lock file is not a regular file")
+            fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
         except OSError as exc:
+            why = f"{self.path} is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or exc
             raise FerrymanError(
-                f"cannot use the state dir {self.state_dir}: {exc.strerror or exc}",
+                f"cannot use the state dir {self.state_dir}: {why}",
                 hint="state_dir in [workspace] must name a folder this user can write",
             ) from None
         try:

@@ -80,6 +80,31 @@ def test_a_saved_plan_edited_to_write_elsewhere_is_refused(tmp_path: Path) -> No
     assert not list(tmp_path.glob("outside*"))
 
 
+def test_symlinks_planted_in_the_state_dir_are_never_written_through(tmp_path: Path) -> None:
+    root = make_ws(tmp_path / "ws", {"a": {"query": ""}, "b": {"query": "mode=crash"}}, {})
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    gff = root / ".ferryman" / "gff"
+    gff.mkdir(parents=True)
+    for name in ("a.stderr.log", "b.stderr.log", "b.partial.gff", "a.gff"):
+        (gff / name).symlink_to(victim)
+    proc = run(root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert victim.read_text() == "precious\n"
+    assert not (gff / "a.stderr.log").is_symlink() and (gff / "a.gff").read_text().startswith("##gff-version 3")
+    fifo = gff / "a.stderr.log"
+    fifo.unlink()
+    os.mkfifo(fifo)  # would block an open() for writing
+    assert run(root, timeout=60).returncode == 1
+    (root / ".ferryman" / "lock").unlink()
+    (root / ".ferryman" / "lock").symlink_to(victim)
+    locked = run(root)
+    assert locked.returncode == 1
+    assert f"ferryman: error: cannot use the state dir {root}/.ferryman: {root}/.ferryman/lock is a symbolic link" \
+        in locked.stderr
+    assert victim.read_text() == "precious\n"
+
+
 def test_empty_state_dir_is_refused_located(tmp_path: Path) -> None:
     root = make_ws(tmp_path, {"a": {"query": ""}}, {})
     manifest = root / "ferryman.toml"

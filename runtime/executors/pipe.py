@@ -54,12 +54,12 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     timeout = float(a["timeout_s"])
     try:
         os.makedirs(folder, exist_ok=True)
-        log = open(log_path, "wb")  # noqa: SIM115 - closed below
+        log = _create(log_path)
     except OSError as exc:
         return TaskOutcome(False, f"cannot write {_rel(log_path, ctx)}: {(exc.strerror or str(exc)).lower()}")
     with log:
         try:
-            sink = open(tmp, "wb")  # noqa: SIM115 - closed below
+            sink = _create(tmp)
         except OSError as exc:
             return TaskOutcome(False, f"cannot write {_rel(tmp, ctx)}: {(exc.strerror or str(exc)).lower()}")
         with sink:
@@ -195,6 +195,16 @@ def _line_limit_applies(checker: GffChecker) -> bool:
     """A long line is a FASTA sequence (allowed, checked in pieces) when a checker that knows line
     limits found nothing wrong with it; any other long line ends the task."""
     return not hasattr(checker, "line_limit") or checker.error_count > 0
+
+
+def _create(path: str) -> BinaryIO:
+    """A new, empty file at `path` for writing. Whatever was there is removed first, and the file is
+    made with O_EXCL | O_NOFOLLOW: a symlink or FIFO planted in the state dir (`x.stderr.log ->
+    ~/.bashrc`) is replaced, never written through or blocked on."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    return os.fdopen(fd, "wb")
 
 
 def _replace(tmp: str, path: str) -> None:
