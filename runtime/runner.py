@@ -77,7 +77,8 @@ def execute(plan: Plan, opts: RunOptions, *, out: Any = None, err: Any = None) -
         plan.check_fresh()
     chosen, notes = select(plan, opts)
     if not plan.state_dir.strip() or "\0" in plan.state_dir:  # a hand-edited plan
-        raise FerrymanError("the plan's state_dir is empty or holds a NUL", hint="set state_dir in [workspace] and plan again")
+        raise FerrymanError("the plan's state_dir is empty or holds a NUL",
+                            hint="set state_dir in [workspace] and plan again")
     state_dir = os.path.join(plan.root, plan.state_dir)
     if os.path.exists(state_dir) and not os.path.isdir(state_dir):
         raise FerrymanError(f"the state dir {plan.state_dir} is not a folder")
