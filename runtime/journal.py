@@ -8,7 +8,6 @@ import datetime as dt
 import errno
 import fcntl
 import json
-import math
 import os
 import secrets
 import signal
@@ -111,8 +110,9 @@ def _warn_stderr(text: str) -> None:
 
 
 def _number(value: Any) -> float | None:
-    """A journal time: a finite number, else None (a damaged or hand-edited journal)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+    """A journal time: a Unix time (0 up to the year 5000), else None (a damaged or hand-edited
+    journal; a date library would fail on the rest)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 95_617_584_000:
         return float(value)
     return None
 

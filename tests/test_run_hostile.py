@@ -173,7 +173,8 @@ def test_closed_stderr_from_the_start(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("torn", [b'{"event": "task", "task": "pipe:a", "sta', b'{"event": "task"}\xff\xfe\x80\n',
                                   b"[1, 2, 3]\n", b'"just a string"\n', b'{"event": "task", "task": 7, "time": "x"}\n',
-                                  b'{"event": "run-start", "tasks": 5, "time": "noon"}\n'])
+                                  b'{"event": "run-start", "tasks": 5, "time": "noon"}\n',
+                                  b'{"event": "run-end", "time": 1e300, "status": []}\n'])
 def test_torn_journal_line_is_skipped_with_a_warning(tmp_path: Path, torn: bytes) -> None:
     root = make_ws(tmp_path, {"a": {"query": ""}, "b": {"query": "mode=crash"}}, {})
     assert run(root).returncode == 1
