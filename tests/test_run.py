@@ -213,11 +213,14 @@ def test_sigint_then_resume_completes(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "ferryman", "run", "--progress", "plain"], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(lambda: trace.is_file() and "fast" in trace.read_text())
-    _wait_for(lambda: _running("slow"))
+    _wait_for(lambda: _running("slow", root))
+    # the trace is written just before the script exits: wait until the run has recorded its end
+    _wait_for(lambda: '"status": "succeeded", "task": "pipe:fast"' in "".join(
+        p.read_text() for p in (root / ".ferryman" / "runs").glob("*/journal.jsonl")))
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
-    assert not _running("slow")  # the child was terminated
+    assert not _running("slow", root)  # the child was terminated
     (run_dir,) = (root / ".ferryman" / "runs").iterdir()
     events = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
     assert events[-1]["event"] == "run-end" and events[-1]["status"] == "interrupted"
@@ -233,15 +236,18 @@ def test_sigint_then_resume_completes(tmp_path: Path) -> None:
     assert "pipe:fast" in shown.stdout and "3 succeeded" in shown.stdout
 
 
-def _running(name: str) -> bool:
-    """Whether a test script for source `name` is alive (a zombie does not count)."""
+def _running(name: str, root: Path) -> bool:
+    """Whether a test script for source `name` of the workspace `root` is alive (a zombie does not
+    count; other test sessions on the machine run scripts of the same names in other folders)."""
     for proc in Path("/proc").iterdir():
         try:
             args = (proc / "cmdline").read_bytes().split(b"\0")
             state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            cwd = os.readlink(proc / "cwd")
         except (OSError, IndexError):
             continue
-        if state != "Z" and any(a.endswith(b"/t.py") for a in args) and f"name={name}".encode() in args:
+        if (state != "Z" and any(a.endswith(b"/t.py") for a in args) and f"name={name}".encode() in args
+                and cwd.startswith(str(root) + os.sep)):
             return True
     return False
 

@@ -210,10 +210,10 @@ def test_scripts_die_with_ferryman_and_the_next_run_ends_what_is_left(tmp_path: 
         grandchild = int(pidfile.read_text())
         lock = (root / ".ferryman" / "lock").read_text()
         assert re.fullmatch(r"pid \d+\ngroup \d+ \d+\n", lock), lock
-        assert _running("slow") and _alive(grandchild)
+        assert _running("slow", root) and _alive(grandchild)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-        _wait_for(lambda: not _running("slow"), timeout=5)  # PR_SET_PDEATHSIG
+        _wait_for(lambda: not _running("slow", root), timeout=5)  # PR_SET_PDEATHSIG
         assert _alive(grandchild)  # in the script's process group, not its child any more
         second = run(root, "--only", "pipe:quick")
         assert second.returncode == 0, second.stdout + second.stderr
@@ -276,7 +276,7 @@ def test_a_line_of_300_mb_fails_in_bounded_memory(tmp_path: Path) -> None:
     partial = root / ".ferryman" / "gff" / "endless.partial.gff"
     assert partial.read_bytes().startswith(b"##gff-version 3\nxxxx")
     assert partial.stat().st_size < 50 << 20  # stopped soon after the limit, not after 300 MB
-    assert not _running("endless")
+    assert not _running("endless", root)
 
 
 # -- 20: a full disk ---------------------------------------------------------------------------------
@@ -315,7 +315,7 @@ def test_full_disk_fails_the_task_cleanly(tmp_path: Path, tiny_disk: Path) -> No
                      r"\(process group killed, nothing kept\)", proc.stdout), proc.stdout
     gff = tiny_disk / "gff"
     assert sorted(p.name for p in gff.iterdir()) == ["big.stderr.log"]  # no .tmp, no partial
-    assert not _running("big")
+    assert not _running("big", root)
     events = _events(root)
     assert events[-1]["event"] == "run-end" and events[-1]["status"] == "failed"
 
