@@ -7,6 +7,8 @@ import enum
 import json
 from collections.abc import Iterable, Sequence
 
+from .secrets import mask_text
+
 JsonPath = tuple[str | int, ...]
 
 
@@ -40,6 +42,14 @@ class Diagnostic:
     message: str
     json_path: JsonPath | None = dataclasses.field(default=None, compare=False)
     hint: str | None = dataclasses.field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # the last line of defence: whatever a rule quoted, no URL password reaches any output
+        # (docs/formats.md, "Secrets in messages"); cheap when the text holds no `@` or `…`
+        for name in ("message", "hint"):
+            value = getattr(self, name)
+            if value and ("@" in value or "…" in value):
+                object.__setattr__(self, name, mask_text(value, query=False))
 
     @property
     def is_error(self) -> bool:

@@ -14,11 +14,13 @@ from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
 
+from . import zmapconfig
 from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
-from .rules.zmap import ZMapSource as Source  # one record for a source: the rules' reader builds it
+from .rules import ndex as ndex_rules  # one reading of copy-plan values (compiler.coerce), rules and IR
+from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
 __all__ = [
     "After",
@@ -150,6 +152,22 @@ class Workspace:
     inputs: tuple[InputFile, ...]
 
 
+def sha256_listing(folder: str, suffix: str = ".json") -> str:
+    """The sha256 of a folder's listing: the sorted names ending in `suffix`, one per line. A plan
+    records it for a copy-plan folder, so a plan file added or removed makes the plan stale."""
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(suffix))
+    except OSError:
+        names = []
+    return hashlib.sha256("".join(n + "\n" for n in names).encode()).hexdigest()
+
+
+def sha256_input(path: str) -> str:
+    """The hash a plan records for an input: of its bytes, or of its listing for a folder
+    (a path ending in `/`). Raises OSError when a file cannot be read."""
+    return sha256_listing(path) if path.endswith("/") else sha256_file(path)
+
+
 def sha256_file(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -160,24 +178,6 @@ def sha256_file(path: str) -> str:
 
 def _rel(root: str, path: str) -> str:
     return (below(path, root) or os.path.relpath(path, root)).replace(os.sep, "/")
-
-
-def _bool(v: Any, default: bool = False) -> bool:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str):
-        return v.strip().lower() == "true"
-    return default
-
-
-def _int(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
-        return int(v)
-    return None
 
 
 def _table(data: Any, key: str) -> dict[str, Any]:
@@ -195,13 +195,12 @@ def _password(value: Any, plan_rel: str, pointer: str) -> str:
 
 
 def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
-    from .rules import zmap
-
     base = os.path.dirname(path)
     groups = tuple(
-        ServerGroup(name, tuple(dict.fromkeys(members))) for name, members in sorted(zmap.server_groups(data).items())
+        ServerGroup(name, tuple(dict.fromkeys(members)))
+        for name, members in sorted(zmapconfig.server_groups(data).items())
     )
-    return ZMapConfig(path, zmap.script_dir(data, base), tuple(zmap.read_sources(data, base)), groups)
+    return ZMapConfig(path, zmapconfig.script_dir(data, base), tuple(zmapconfig.read_sources(data, base)), groups)
 
 
 def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
@@ -223,11 +222,11 @@ def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
         source=endpoint("source"),
         target=endpoint("target"),
         query_string=str(data["queryString"]) if "queryString" in data else None,
-        query_limit=_int(data.get("queryLimit")),
+        query_limit=ndex_rules.query_limit(data),
         query_account=str(data["queryAccountName"]) if data.get("queryAccountName") else None,
         id_list=tuple(str(i).lower() for i in ids) if isinstance(ids, list) else (),
-        update_target=_bool(data.get("updateTargetNetwork")),
-        update_read_only=_bool(data.get("updateReadOnlyNetwork")),
+        update_target=ndex_rules.update_target(data),
+        update_read_only=ndex_rules.update_read_only(data),
     )
 
 
@@ -289,7 +288,10 @@ def build(loaded: LoadedWorkspace) -> Workspace:
         After(str(a["task"]), tuple(str(n) for n in a["needs"]), i) for i, a in enumerate(data.get("after", []))
     )
     files = _input_files(loaded, zmap)
-    inputs = tuple(sorted((InputFile(_rel(root, p), _sha256(loaded, p)) for p in files), key=lambda i: i.path))
+    listed = [InputFile(_rel(root, f) + "/", sha256_listing(f)) for f in _plan_folders(loaded)]
+    inputs = tuple(
+        sorted([*(InputFile(_rel(root, p), _sha256(loaded, p)) for p in files), *listed], key=lambda i: i.path)
+    )
     return Workspace(
         name=str(ws.get("name")),
         root=root,
@@ -318,15 +320,24 @@ def _sha256(loaded: LoadedWorkspace, path: str) -> str:
     return sha256_file(path)
 
 
+def _plan_folders(loaded: LoadedWorkspace) -> list[str]:
+    """The copy-plan folder `[ndex] plans` names, when it names a folder."""
+    assert loaded.manifest is not None
+    plans = _table(loaded.manifest.data, "ndex").get("plans")
+    if isinstance(plans, str):
+        folder = os.path.join(loaded.root, plans)
+        if os.path.isdir(folder):
+            return [os.path.normpath(folder)]
+    return []
+
+
 def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:
     """The manifest, the files it names, and the stylesfiles the ZMap config names."""
     files = dict.fromkeys(loaded.files)
     if zmap is not None:
-        from .rules.zmap import stylesfile
-
         data = loaded.data(zmap.path)
         own = (s.name for s in zmap.sources if "stylesfile" in data.get(s.name, {}))
-        named = {stylesfile(data, name) for name in (None, *own)}
+        named = {zmapconfig.stylesfile(data, name) for name in (None, *own)}
         for entry in sorted(n for n in named if n is not None):
             path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), entry[0]))
             if os.path.isfile(path):

@@ -17,7 +17,7 @@ from typing import Any
 from ferryman.errors import FerrymanError, StalePlanError, UsageError
 
 from . import graph, taskgraph, tasks
-from .ir import InputFile, Workspace, sha256_file
+from .ir import InputFile, Workspace, sha256_input
 
 FORMAT_VERSION = 2  # 2: resources (groups and hosts) with capacities; tasks list what they hold
 
@@ -100,6 +100,7 @@ class Plan:
     include_delayed: bool
     resources: tuple[Resource, ...]  # sorted by id
     tasks: tuple[Task, ...]  # sorted by id
+    notes: tuple[str, ...] = ()  # what the workspace holds that no task runs, and why
     format_version: int = FORMAT_VERSION
 
     # -- identity -------------------------------------------------------------------------
@@ -122,6 +123,7 @@ class Plan:
             "include_delayed": self.include_delayed,
             "resources": [r.as_dict() for r in self.resources],
             "tasks": [t.as_dict() for t in self.tasks],
+            "notes": list(self.notes),
         }
 
     @functools.cached_property
@@ -171,6 +173,7 @@ class Plan:
                     Task(t["id"], t["kind"], tuple(t["after"]), tuple(t["resources"]), bool(t["delayed"]), t["action"])
                     for t in doc["tasks"]
                 ),
+                notes=tuple(str(n) for n in doc["notes"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise FerrymanError(f"not a ferryman plan file: {exc}") from None
@@ -225,11 +228,16 @@ class Plan:
         return dataclasses.replace(self, tasks=kept, resources=tuple(r for r in resources if r.members))
 
     def stale_inputs(self) -> list[str]:
-        """Inputs whose content changed since the plan was compiled (or that are gone)."""
+        """Inputs whose content changed since the plan was compiled (or that are gone); a folder
+        input (`copy-plans/`) changes when a plan file is added or removed."""
         changed = []
         for i in self.inputs:
             full = os.path.join(self.root, i.path)
-            if not os.path.isfile(full) or sha256_file(full) != i.sha256:
+            try:
+                gone = not (os.path.isdir(full) if i.path.endswith("/") else os.path.isfile(full))
+                if gone or sha256_input(full) != i.sha256:
+                    changed.append(i.path)
+            except OSError:
                 changed.append(i.path)
         return changed
 
@@ -267,6 +275,7 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
             Task(tid, kind, shape.after[tid], shape.holds[tid], spec.delayed, spec.action)
             for tid, (kind, spec) in sorted(shape.specs.items())
         ),
+        notes=tuple(tasks.notes(ws)),
     )
 
 

@@ -224,13 +224,15 @@ def _include_node(root: yaml.Node, organism: str, flip: Flip, shared: set[int]) 
 def render_modified(text: str, flips_: Collection[Flip], *, organism: str | None = None) -> str:
     """`text` with only the `Include:` values of the flipped blocks rewritten.
 
-    Everything else — key order, quoting, comments, blank lines, line endings — stays byte for
-    byte, which a round trip through yaml.dump would not keep. Raises ProfileError when a flip
+    Everything else — key order, quoting, comments, blank lines, line endings, a byte-order
+    mark — stays byte for byte, which a round trip through yaml.dump would not keep. Raises ProfileError when a flip
     does not match the text (a block missing, or its Include not what `before` says) or when a
     block is shared through an alias or merge key, since rewriting it would change its other users.
     """
     if not flips_:
         return text
+    if text.startswith("\ufeff"):  # a byte-order mark stays; PyYAML's marks count from after it
+        return "\ufeff" + render_modified(text[1:], flips_, organism=organism)
     root = _compose(text)
     if organism is None:
         keys = root.value if isinstance(root, yaml.MappingNode) else []

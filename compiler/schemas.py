@@ -1,8 +1,11 @@
 """The JSON Schemas shipped in `schemas/`, and schema checking that reports located diagnostics.
 
-A document is first checked by the schema's compiled predicate (`schemafast`), which only says
-valid or not; jsonschema runs only on a document the predicate rejects, so every diagnostic is
-jsonschema's as before, and a valid workspace never even imports jsonschema.
+A document is first checked by jsonschema-rs (a compiled JSON Schema 2020-12 validator), which
+says valid or not. Only a document it rejects is walked by jsonschema, whose errors give the
+messages (their wording, made shorter by `describe`); so a valid workspace never imports
+jsonschema. Every message passes through `secrets.mask_urls_in_text` (docs/formats.md, "Secrets
+in messages"): a value quoted from the input never shows a URL's password or query string, and a
+value under a password/token/secret key is never quoted at all.
 """
 
 from __future__ import annotations
@@ -10,14 +13,12 @@ from __future__ import annotations
 import functools
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import packagedata
 from .diagnostics import JsonPath
 from .document import Document, Findings, define
-
-if TYPE_CHECKING:
-    from .schemafast import Predicate
+from .secrets import mask_urls_in_text
 
 SC_SCHEMA = define("SC100", "error", "does not match the schema")
 
@@ -37,6 +38,7 @@ def text(name: str) -> str:
 
 @functools.cache
 def schema(name: str) -> dict[str, Any]:
+    """Schema `name` as a JSON object."""
     doc: dict[str, Any] = json.loads(text(name))
     return doc
 
@@ -50,15 +52,20 @@ def validator(name: str) -> Any:
 
 
 @functools.cache
-def predicate(name: str) -> Predicate | None:
-    """The compiled yes/no check of schema `name`, or None when the schema uses something the
-    compiler does not cover (then jsonschema alone checks it)."""
-    from . import schemafast
+def fast_validator(name: str) -> Any:
+    """jsonschema-rs's compiled validator for schema `name`, configured as `validator` (formats
+    asserted), so that both give one verdict (tests/test_schemas.py compares them)."""
+    import jsonschema_rs
 
+    return jsonschema_rs.validator_for(schema(name), validate_formats=True)
+
+
+def is_valid(name: str, data: Any) -> bool | None:
+    """jsonschema-rs's verdict on `data`, or None when it cannot take the data (a value that is
+    not JSON, such as a TOML date): then jsonschema decides."""
     try:
-        # formats_assert: `validator` has a format checker, so `format` must stay with jsonschema
-        return schemafast.compile_schema(schema(name), formats_assert=True)
-    except schemafast.Refused:
+        return bool(fast_validator(name).is_valid(data))
+    except (ValueError, TypeError, OverflowError):
         return None
 
 
@@ -68,7 +75,7 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def describe(err: Any) -> str:
-    """One readable line for a jsonschema error, without dumping large instances."""
+    """One readable line for a jsonschema error, without dumping large instances (not yet masked)."""
     v = err.validator
     if v == "required":
         return str(err.message)
@@ -101,14 +108,9 @@ def _secret_path(path: JsonPath) -> bool:
 
 
 def check(doc: Document, name: str, findings: Findings) -> None:
-    """Report every schema violation of `doc.data` against schema `name`."""
-    fast = predicate(name)
-    if fast is not None:
-        try:
-            if fast(doc.data):
-                return
-        except Exception:
-            pass  # whatever tripped the predicate, jsonschema below decides and reports as it always did
+    """Report every schema violation of `doc.data` against schema `name`, one SC100 each."""
+    if is_valid(name, doc.data):
+        return
     for err in validator(name).iter_errors(doc.data):
         target = err
         if err.validator in ("oneOf", "anyOf") and err.context:
@@ -116,6 +118,9 @@ def check(doc: Document, name: str, findings: Findings) -> None:
 
             target = best_match(err.context)
         path: JsonPath = tuple(target.absolute_path)
-        # a message about a secret's value must not quote it
-        message = f"value is not valid ({target.validator})" if _secret_path(path) else describe(target)
+        # a message about a secret's value must not quote it; any other quoted URL is masked
+        if _secret_path(path):
+            message = f"value is not valid ({target.validator})"
+        else:
+            message = mask_urls_in_text(describe(target))
         findings.report(SC_SCHEMA, message, path)

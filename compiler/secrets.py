@@ -97,13 +97,86 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return pattern.sub("***", text)
 
 
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@")
+# --- masking: the one mechanism every message and written plan uses (docs/formats.md, "Secrets in
+# messages") ----------------------------------------------------------------------------------------
+
+MASK = "***"
+
+# `scheme://user:password@` or `//user:password@` anywhere in a text. The password runs to the last
+# `@` before a blank or `/` (a raw `@` in a password is common); a password cut short by a
+# truncation mark `…` (a long value shortened for a message) is masked as well.
+_USERINFO_IN_TEXT = re.compile(
+    r"(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^\s/@:\"'<>]*:)(?P<pw>[^\s/]*?)(?P<end>@(?=[^\s@/]*(?:[\s/\"'<>…]|$))|…)"
+)
+# `user:password@host` without a scheme, e.g. a route written as `curator:pw@host/v2`
+_BARE_USERINFO = re.compile(
+    r"(?P<pre>(?<![\w.+%/:${-])[\w.+%-]+:)(?P<pw>[^\s/@\"'<>]+)(?P<end>@)(?=[\w-]+(?:\.[\w-]+)*(?::\d+)?(?:[/\s\"'<>…]|$))"
+)
+# `scheme://token@host`: a userinfo without `:` in a URL often is a token standing in the user's place
+_TOKEN_USERINFO = re.compile(r"\b(?P<pre>[A-Za-z][A-Za-z0-9+.-]*://)(?P<tok>[^\s/?#@\[\]:]+)@")
+# a URL in a text, for its query string and fragment: up to a blank, a quote or a bracket
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]*")
+
+
+def _password(m: re.Match[str]) -> str:
+    pw = m.group("pw")
+    # an empty password hides nothing; a reference is not a secret and tells where the value comes from
+    if not pw or is_reference(pw):
+        return m.group(0)
+    return f"{m.group('pre')}{MASK}{m.group('end')}"
+
+
+def _token(m: re.Match[str]) -> str:
+    tok = m.group("tok")
+    return m.group(0) if tok == MASK or is_reference(tok) else f"{m.group('pre')}{MASK}@"
+
+
+def _query(m: re.Match[str]) -> str:
+    url = m.group(0)
+    for mark in ("#", "?"):
+        head, sep, tail = url.partition(mark)
+        if sep and tail and tail != MASK:
+            url = f"{head}{sep}{MASK}"
+    return url
+
+
+def mask_text(text: str, *, query: bool = True) -> str:
+    """`text` with every URL password masked, and (with `query`) every URL's query string and
+    fragment: `https://bob:pw@h/v2?key=k` -> `https://bob:***@h/v2?***`.
+
+    Passwords are found in `scheme://user:pw@`, `//user:pw@` and bare `user:pw@host` forms (and a
+    URL's userinfo without `:`, `scheme://token@host`, is masked whole: it is often a token), also
+    when a truncation mark `…` cut the value before its `@`; a password that is exactly one
+    `${env:NAME}` reference stays (it is no secret). The user name, host and path stay, so the
+    message still says which URL it is about. Pure, and cheap when the text has no `@`, `?`, `#`
+    or `…`.
+    """
+    if "@" in text or "…" in text:
+        text = _USERINFO_IN_TEXT.sub(_password, text)
+        if "@" in text:
+            text = _BARE_USERINFO.sub(_password, text)
+            if "://" in text:
+                text = _TOKEN_USERINFO.sub(_token, text)
+    if query and ("?" in text or "#" in text) and "://" in text:
+        text = _URL_IN_TEXT.sub(_query, text)
+    return text
+
+
+def mask_url(url: str) -> str:
+    """One URL as every output shows it: password and query string (and fragment) masked.
+
+    `https://curator:PW@host/v2?token=t` -> `https://curator:***@host/v2?***`. See `mask_text`.
+    """
+    return mask_text(url, query=True)
+
+
+def mask_urls_in_text(text: str) -> str:
+    """`mask_text(text, query=True)`: for messages quoting copy-plan values, where a route's
+    query string may carry a token."""
+    return mask_text(text, query=True)
 
 
 def mask_url_userinfo(url: str) -> str:
-    """`pipe://user:pass@host/x` -> `pipe://user:***@host/x`: a URL's password never reaches a plan."""
-    m = _USERINFO.match(url)
-    if not m or ":" not in m.group(2):
-        return url
-    user = m.group(2).split(":", 1)[0]
-    return f"{m.group(1)}{user}:***@{url[m.end():]}"
+    """`pipe://user:pass@host/x` -> `pipe://user:***@host/x`: the password only (a pipe URL's query
+    string holds the script's arguments, which plans show). Same mechanism as `mask_text`."""
+    return mask_text(url, query=False)

@@ -3,7 +3,7 @@ makes it unusable (PL701 a cycle, PL702 an unknown task in `[[after]]`, PL703 a 
 capacity 0). Problems are typed records that carry where the manifest says the offending thing,
 so `ferryman validate` reports them located without reading message text.
 
-Resources (docs/run.md, "Resources"): a server group `group:NAME` has capacity 1 unless `[groups]`
+Resources (docs/architecture.md, "Resources"): a server group `group:NAME` has capacity 1 unless `[groups]`
 says otherwise; a host `host:NAME` has `per_host_limit` unless `[hosts]` names it. A task holds
 all of its resources at once while it runs.
 """

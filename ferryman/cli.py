@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gff-check": ("gff_check", "check GFF2/GFF3 files (streaming)"),
     "tunnel": ("tunnel", "print the ssh command that gives a host without internet a SOCKS proxy"),
     "doctor": ("doctor", "check that a run has what it needs: files, scripts, tunnel, servers"),
+    "fmt": ("fmt", "join continued ZMap config values into one line (ZMap cannot read them)"),
+    "ndex-server": ("ndex_server", "run a local NDEx v2-compatible server (for trying plans and tests)"),
 }
 
 

@@ -1,33 +1,52 @@
-"""File writes that never leave a half-written file behind."""
+"""File writes that never leave a half-written file behind, with the permissions a plain write gives."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
-import tempfile
+
+
+def _create_temporary(folder: str, name: str) -> tuple[int, str]:
+    """A new, empty file beside `name`, created with mode 0o666 so the kernel applies the umask
+    (reading the umask means setting it, which is not thread-safe; tempfile's files are 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`.
+    """Write `data` (str as UTF-8, written as is: no newline translation) to a temporary file in
+    the same folder, fsync, then rename it over `path`.
 
-    The file gets `mode` when given, else the mode of the file it replaces, else 0666 less the
-    umask, as `open()` would give (docs/run.md, "Output files"). A `path` that exists and is not a
-    regular file (`/dev/null`, a FIFO) is written in place: renaming over it would replace a device
-    with a file. Raises OSError (a full disk, a folder in the way); the temporary file is removed."""
+    Permissions follow what a plain write would give (docs/formats.md, "Profile outputs"): `mode` when
+    given; else an existing file keeps its mode; else a new file gets 0o666 less the umask.
+    A `path` that exists and is not a regular file (`/dev/null`, a FIFO) is written in place:
+    renaming over it would replace a device with a file. Raises OSError (the temporary file is
+    removed first) when the folder cannot be made or the write fails, e.g. on a full disk."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     if os.path.exists(path) and not os.path.isfile(path):
         with open(path, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+            out.write(payload)
         return
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    if mode is None:
+        with contextlib.suppress(FileNotFoundError):
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, tmp = _create_temporary(folder, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, output_mode(path) if mode is None else mode)  # mkstemp makes 0600
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -36,8 +55,8 @@ def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> No
 
 
 def output_mode(path: str) -> int:
-    """The permission bits a new version of `path` gets: those of the file it replaces, else
-    0666 less the process umask."""
+    """The permission bits a new version of `path` gets (as `atomic_write` gives them): those of
+    the file it replaces, else 0666 less the process umask (docs/run.md, "Output files")."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:

@@ -162,6 +162,7 @@ def summarize(run_dir: str) -> RunSummary:
                 t.warning = _text(ev.get("warning"))
                 t.error = _text(ev.get("error"))
                 t.output = ev.get("output") if isinstance(ev.get("output"), (str, list)) else None
+                t.message = _text(ev.get("message")) or ""
                 details = ev.get("details")
                 t.details = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
         elif kind == "run-end":

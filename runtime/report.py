@@ -3,12 +3,23 @@ scripts and inputs is shown with control characters escaped (`progress.printable
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .journal import RunSummary
 from .progress import printable
 
 ORDER = ("failed", "cancelled", "skipped", "succeeded", "running", "pending")
+
+
+def item_line(d: Mapping[str, Any]) -> str:
+    """One per-item record of a task (an NDEx network's decision) as one line."""
+    if "decision" in d:
+        target = f" -> {d['target_id']}" if d.get("target_id") else ""
+        error = f" ({d['error']})" if d.get("error") else ""
+        return f"{d.get('outcome', '?'):<9} {d.get('name') or '(no name)'} {d.get('source_id', '')}{target}: " \
+               f"{d.get('reason', '')}{error}"
+    return ", ".join(f"{k}={v}" for k, v in sorted(d.items()))
 
 
 def render_summary(run: RunSummary) -> str:
@@ -24,15 +35,16 @@ def render_summary(run: RunSummary) -> str:
             skipped_by.setdefault(cause, []).append(t.id)
     for t in tasks:
         if t.status == "succeeded":
-            detail = t.output or ""
+            output = t.output if isinstance(t.output, str) else ", ".join(t.output or [])
+            shown = (output, t.message) if not output or output not in (t.message or "") else (t.message,)
+            detail = " ".join(x for x in shown if x)
         elif t.status == "skipped" and t.error and t.error.startswith("because "):
             detail = t.error  # the root cause is named once, below
         else:
             detail = t.error or ""
-        if not isinstance(detail, str):  # several outputs
-            detail = ", ".join(map(str, detail))
         rows.append({"id": printable(t.id), "status": t.status, "duration_s": t.duration_s, "detail": printable(detail),
-                     "warning": printable(t.warning) if t.warning else None})
+                     "warning": printable(t.warning) if t.warning else None,
+                     "items": [printable(item_line(d)) for d in t.details]})
         if t.status == "failed":
             line = f"{t.id}: {t.error or 'failed'}"
             if t.id in skipped_by:

@@ -1,4 +1,4 @@
-"""Runtime services: what every executor of one run shares (docs/run.md, "Runtime services").
+"""Runtime services: what every executor of one run shares (docs/architecture.md, "Runtime services").
 
 * `RunContext.secret(ref)` resolves `${env:NAME}` and `${input:FILE#/pointer}` references and
   registers every value it returns with the run's one `Redactor`;
@@ -42,6 +42,8 @@ READ_TIMEOUT_S = 120.0
 RETRIES = 3
 RETRY_STATUSES = (502, 503, 504)
 RETRY_METHODS = frozenset({"GET", "PUT"})  # idempotent calls only: a POST is never repeated blindly
+
+PER_SCHEME_PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
 
 INPUT_REFERENCE = re.compile(r"\$\{input:([^#}]+)#([^}]*)\}")
 ANY_REFERENCE = re.compile(refs.REFERENCE.pattern + "|" + INPUT_REFERENCE.pattern)
@@ -150,6 +152,10 @@ class RunContext:
         proxies = (kinds[t.kind].proxy(t.action) for t in plan.tasks if t.kind in kinds)
         proxy = next((p for p in proxies if p), None)
         if proxy is not None:
+            # per-scheme variables win over ALL_PROXY in curl and requests: an inherited
+            # http_proxy would steer scripts around the tunnel (docs/bridge.md, "Runs through a tunnel")
+            for name in PER_SCHEME_PROXY_VARIABLES:
+                env.pop(name, None)
             env.update(ALL_PROXY=proxy, all_proxy=proxy)
         ctx = cls(plan=plan, state_dir=state_dir, env=env, environ=environ, proxy=proxy)
         for name in secret_names:
@@ -293,11 +299,15 @@ def http_session(
     connect_timeout_s: float = CONNECT_TIMEOUT_S,
     read_timeout_s: float = READ_TIMEOUT_S,
     retries: int = RETRIES,
+    backoff: float = 0.2,
+    pool: int = 16,
 ) -> requests.Session:
-    """A requests Session: urllib3 `Retry` on connection errors and 502/503/504 for GET and PUT
-    only (a POST is never repeated: its outcome may be unknown), backoff 0.2 s doubling, default
-    (connect, read) timeouts on every request, TLS verification on, and `proxy` (a `socks5h://`
-    URL: names resolve on the far side) for http and https when given."""
+    """A requests Session: urllib3 `Retry` on connection errors, read errors and 502/503/504 for GET
+    and PUT only (both idempotent; a POST is never repeated: its outcome may be unknown), backoff
+    `backoff` s doubling, default (connect, read) timeouts on every request, `pool` connections
+    kept per host, TLS verification on, and `proxy` (a `socks5h://` URL: names resolve on the far
+    side) for http and https when given — then for every request, whatever HTTP(S)_PROXY or
+    NO_PROXY the environment holds."""
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
@@ -305,25 +315,30 @@ def http_session(
     class Session(requests.Session):
         def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
             kwargs.setdefault("timeout", (connect_timeout_s, read_timeout_s))
+            if proxy:
+                # requests merges HTTP(S)_PROXY from the environment *over* session.proxies; proxies
+                # given per request win over the environment, so the bridge is always the proxy
+                kwargs.setdefault("proxies", {"http": proxy, "https": proxy})
             return super().request(method, url, *args, **kwargs)
 
     retry = Retry(
         total=retries,
         connect=retries,
-        read=0,  # a read that failed may have been applied: let the caller decide
+        read=retries,  # GET and PUT only: repeating them is harmless
         status=retries,
+        other=0,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=RETRY_METHODS,
-        backoff_factor=0.2,
+        backoff_factor=backoff,
         raise_on_status=False,
         respect_retry_after_header=True,
     )
     s = Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.verify = True
-    if proxy:  # explicit proxies win over HTTP(S)_PROXY from the environment
+    if proxy:  # also per request (see `request` above): the environment cannot override it
         s.proxies = {"http": proxy, "https": proxy}
     return s
 

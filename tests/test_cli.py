@@ -100,7 +100,9 @@ def test_schema_lists_and_prints() -> None:
 def test_directory_search_finds_known_files(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES / "copy-plans", tmp_path / "plans")
     (tmp_path / "notes.txt").write_text("not a config")
-    (tmp_path / "plans" / "other.json").write_text('{"some": "json"}')
+    # unrelated JSON outside a plans folder is skipped (any .json inside one is a plan attempt:
+    # docs/formats.md, "How a file's kind is found")
+    (tmp_path / "other.json").write_text('{"some": "json"}')
     proc = ferryman("validate", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().endswith("2 files valid")

@@ -66,7 +66,8 @@ def _workspace(tmp_path: Path, routes: tuple[str, str], profiles: bool = False, 
     shutil.copytree(SAMPLES, ws, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
     for plan, route in zip(("human-nets.json", "pathways-query.json"), routes, strict=True):
         p = ws / "copy-plans" / plan
-        p.write_text(p.read_text().replace("http://127.0.0.1:8765/v2", route))
+        text = p.read_text().replace("http://127.0.0.1:8765/v2", route)
+        p.write_text(text.replace("http://127.0.0.1:8766/v2", route))
     manifest = ws / "ferryman.toml"
     text = manifest.read_text()
     if not profiles:
@@ -89,7 +90,7 @@ def test_offline_all_ok(tmp_path: Path) -> None:
     assert r.stdout == (
         "ok      workspace: ferryman.toml is valid\n"
         "ok      state dir: .ferryman is writable (will be created)\n"
-        "ok      inputs: 6 present and readable\n"
+        "ok      inputs: 7 present and readable\n"
         "ok      scripts: 5 runnable\n"
         "ok      network: skipped (--offline)\n"
         "doctor: 5 ok, 0 warnings, 0 broken\n"

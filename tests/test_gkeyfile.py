@@ -328,6 +328,85 @@ def test_an_unindented_line_after_an_ampersand_is_a_new_line() -> None:
     assert _data("[a]\nurl = x?a=1&\ntimeout = 3\n") == {"a": {"url": "x?a=1&", "timeout": 3}}
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "    delayed = true",  # the example: a key, as GLib reads it
+        "\tdelayed\t=\ttrue",  # tabs are blanks too
+        "  delayed =true",
+        "  delayed= true",
+    ],
+)
+def test_an_indented_key_with_blanks_after_an_ampersand_is_a_key(line: str) -> None:
+    data = _data(f"[ZMap]\nsources = a\n[a]\nurl = pipe:///x.py?a=1&\n{line}\nfeaturesets = f\n")
+    assert data["a"] == {"url": "pipe:///x.py?a=1&", "delayed": True, "featuresets": ["f"]}
+
+
+def test_other_keys_with_blanks_end_a_continued_value() -> None:
+    text = "[a]\nurl = pipe:///x.py?a=1&\n    b=2&\n    featuresets = f ; g\n\tdelayed = 1\n"
+    result = _load(text)
+    assert result.doc is not None
+    assert result.doc.data["a"] == {"url": "pipe:///x.py?a=1&b=2&", "featuresets": ["f", "g"], "delayed": True}
+    kf = parse(text)
+    assert [(e.key, e.line, e.end_line) for e in kf.entries] == [
+        ("url", 2, 3), ("featuresets", 4, 4), ("delayed", 5, 5),
+    ]  # fmt: skip
+
+
+def test_a_one_word_piece_continues_whatever_comes_between_lines() -> None:
+    # no blank inside: a query piece (the seed's form); CRLF line ends and trailing blanks do not count
+    text = "[a]\r\nurl = pipe:///x.py?a=1&  \r\n\t b=2&\r\n   c=3\r\n    d=4\r\n"
+    assert _data(text)["a"] == {"url": "pipe:///x.py?a=1&b=2&c=3", "d": "4"}
+
+
+def test_a_blank_or_comment_line_between_ends_a_continued_value() -> None:
+    for between in ("", "   ", "# note", "  # indented note"):
+        data = _data(f"[a]\nurl = x?a=1&\n{between}\n    delayed=true\n")
+        assert data["a"] == {"url": "x?a=1&", "delayed": True}, between
+
+
+# -- secrets in messages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("url pipe://curator:hunter2@host/x.py", "url pipe://curator:***@host/x.py"),
+        ("url=pipe://curator:hunter2@host", None),  # a key: no message at all
+        ("see acedb://a:hunter2@h:1 and http://tok_hunter2@h/x", "see acedb://a:***@h:1 and http://***@h/x"),
+        ("password hunter2", "password ***"),
+        ("db_password: hunter2 more", "db_password: ***"),
+        ("NDEX_TOKEN hunter2", "NDEX_TOKEN ***"),
+        ("apikey\thunter2", "apikey\t***"),
+    ],
+)
+def test_a_line_missing_its_equals_never_shows_a_password(line: str, shown: str | None) -> None:
+    result = _load(f"[ZMap]\nsources = a\n[a]\n{line}\n")
+    text = "\n".join(d.text() for d in result.diagnostics)
+    assert "hunter2" not in text
+    if shown is not None:
+        message = f"line {shown!r} is not a [group], a key = value or a comment"
+        assert _lines(result) == [f"ZMap:4:1: error[GK201]: {message}"]
+
+
+def test_every_message_masks_url_passwords() -> None:
+    # a typed key quoting its value, and a value too long to quote whole
+    result = _load("[a]\ndelayed = pipe://me:hunter2@h/x\ntimeout = acedb://me:hunter2@h\n")
+    assert _lines(result) == [
+        "ZMap:2:11: error[GK206]: delayed = pipe://me:***@h/x is not a boolean (true, false, 1 or 0) (at $.a.delayed)",
+        "ZMap:3:11: error[GK207]: timeout = acedb://me:***@h is not an integer (at $.a.timeout)",
+    ]
+    long = "x" * 80 + " pipe://me:hunter2@h"
+    assert "hunter2" not in _lines(_load(f"[a]\n{long}\n"))[0]
+
+
+def test_masked_keeps_what_is_not_secret() -> None:
+    assert gkeyfile.masked("ensembl://anonymous:@h:3306?db=x") == "ensembl://anonymous:@h:3306?db=x"
+    assert gkeyfile.masked("pipe:///get.pl?a=1&b=2") == "pipe:///get.pl?a=1&b=2"
+    assert gkeyfile.masked("mail me@example.org") == "mail me@example.org"
+    assert gkeyfile.mask_urls("password x pipe://u:p@h") == "password x pipe://u:***@h"
+
+
 # -- positions --------------------------------------------------------------------------------
 
 
@@ -350,11 +429,11 @@ def test_locator_maps_groups_keys_and_list_items() -> None:
 
 
 def test_locator_finds_list_items_on_continuation_lines() -> None:
-    doc = _load("[ZMap]\nsources = a ; b &\n   c ; d\n").doc
+    doc = _load("[ZMap]\nsources = a ; b &\n   c;d\n").doc
     assert doc is not None
     assert doc.data["ZMap"]["sources"] == ["a", "b &c", "d"]
     assert doc.locate(("ZMap", "sources", 1)) == (2, 15)
-    assert doc.locate(("ZMap", "sources", 2)) == (3, 8)
+    assert doc.locate(("ZMap", "sources", 2)) == (3, 6)
 
 
 def test_escape_errors_on_continuation_lines_are_located() -> None:

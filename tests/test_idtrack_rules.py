@@ -99,7 +99,7 @@ AT_BLOCK = '(at $.homo_sapiens.gene["HGNC Symbol"].Assembly["38"]'
             [
                 "t.yml:7:30: error[SC100]: the Include value is the string 'false', not true or false "
                 f"{AT_BLOCK}.Include)",
-                "  hint: write true or false without quotes",
+                "  hint: write true or false without quotes: IDTrack counts any non-empty string as true",
             ],
         ),
         (
@@ -493,7 +493,9 @@ def test_cli_profile_sample_output() -> None:
     )
 
 
-@pytest.mark.parametrize("code", ["ID501", "ID502", "ID503", "ID504", "ID505", "ID506", "ID511", "ID512", "ID513"])
+@pytest.mark.parametrize(
+    "code", ["ID501", "ID502", "ID503", "ID504", "ID505", "ID506", "ID511", "ID512", "ID513", "ID514", "ID515", "ID516"]
+)
 def test_cli_sample_prints_exactly_its_line(code: str) -> None:
     if code == "ID502" and dialects.DIALECTS["externals"].schema is not None:
         pytest.skip("jsonschema still checks externals and reports the release pattern too (SC100)")
@@ -556,3 +558,96 @@ def test_three_real_size_files_validate_clean(tmp_path: Path, monkeypatch: pytes
     rules()
     report = validate_paths(files)
     assert (report.files, report.diagnostics) == (3, [])
+
+
+# --- a profile's output is never an input -------------------------------------------------------
+
+
+def _demo(tmp_path: Path, output: str, extra: str = "") -> Path:
+    """The sample workspace in `tmp_path`, its profile writing to `output`."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(SAMPLES, ws, ignore=shutil.ignore_patterns("invalid", ".ferryman"))
+    manifest = ws / "ferryman.toml"
+    text = manifest.read_text()
+    old = 'output = "idtrack/homo_sapiens_externals_modified.yml"'
+    assert text.count(old) == 1
+    manifest.write_text(text.replace(old, f"output = {json.dumps(output)}") + extra)
+    return ws
+
+
+SECOND = """
+[[profiles]]
+name = "mouse"
+organism = "homo_sapiens"
+template = "idtrack/second_externals_template.yml"
+allow = ["HGNC Symbol"]
+release = 110
+output = "idtrack/second.yml"
+"""
+
+
+@pytest.mark.parametrize(
+    ("output", "role"),
+    [
+        ("ferryman.toml", "the manifest"),
+        ("./idtrack/../ferryman.toml", "the manifest"),
+        ("idtrack/homo_sapiens_externals_template.yml", "the profile's own template"),
+        ("idtrack/second_externals_template.yml", "a profile's template"),
+        ("zmap/ZMap", "the ZMap config"),
+        ("copy-plans/human-nets.json", "a copy plan"),
+        ("copy-plans/new.json", "a copy plan (a *.json file in the plans folder)"),
+        ("zmap/styles.ini", "a stylesfile of the ZMap config"),
+        ("zmap/scripts/getgff.py", "the pipe script of source 'havana'"),
+        ("link.yml", "the profile's own template"),
+        ("hardlink.yml", "the profile's own template"),
+    ],
+)
+def test_profile_output_onto_an_input_is_refused(tmp_path: Path, output: str, role: str) -> None:
+    ws = _demo(tmp_path, output, SECOND)
+    (ws / "idtrack" / "second_externals_template.yml").write_bytes(TEMPLATE.read_bytes())
+    (ws / "link.yml").symlink_to("idtrack/homo_sapiens_externals_template.yml")
+    (ws / "hardlink.yml").hardlink_to(ws / "idtrack" / "homo_sapiens_externals_template.yml")
+    before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
+    proc = ferryman("validate", cwd=ws)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[:2] == [
+        f"ferryman.toml:28:1: error[ID514]: output {output} is {role}, an input of the workspace: "
+        "a run would overwrite it (at $.profiles[0].output)",
+        "  hint: write the modified YAML to a file of its own, e.g. <organism>_externals_modified.yml",
+    ]
+    proc = ferryman("run", "--progress", "none", cwd=ws)
+    assert proc.returncode == 1 and "error[ID514]" in proc.stderr
+    assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
+
+
+def test_profile_output_elsewhere_is_fine(tmp_path: Path) -> None:
+    ws = _demo(tmp_path, "out/modified.json")  # a .json outside the plans folder is no copy plan
+    proc = ferryman("validate", cwd=ws)
+    assert (proc.returncode, proc.stderr) == (0, "ok: 5 files valid\n")
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [("", "output is empty"), (" ", "output is empty"), ("idtrack", "output idtrack is a folder"),
+     ("fifo", "output fifo is not a regular file")],
+)
+def test_profile_output_must_be_a_regular_file(tmp_path: Path, output: str, message: str) -> None:
+    import os
+
+    ws = _demo(tmp_path, output)
+    os.mkfifo(ws / "fifo")
+    proc = ferryman("validate", cwd=ws, timeout=30)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0] == f"ferryman.toml:28:1: error[ID515]: {message} (at $.profiles[0].output)"
+
+
+def test_recognized_in_flow_style_and_with_a_misspelt_form_but_not_its_schema() -> None:
+    flow = '{homo_sapiens: {Gene: {HGNC Symbol: {Assembly: {"38": {Ensembl release: "110", Include: false}}}}}}\n'
+    as_json = json.dumps(yaml.safe_load(flow.replace("Gene", "translation")))
+    for text in (flow, as_json, BASE.replace("    gene:", "    GENE:")):
+        kind = dialects.detect("x.yml", text)
+        assert kind is not None and kind.name == "externals", text
+    schema = (ROOT / "schemas" / "externals.schema.json").read_text()
+    assert dialects.detect("externals.schema.json", schema) is None

@@ -105,6 +105,22 @@ def test_stale_plan_exit_3_and_force(ws: Path) -> None:
     assert forced.returncode == 0, forced.stderr
 
 
+def test_a_plan_added_to_the_plans_folder_makes_the_plan_stale(ws: Path) -> None:
+    out = ws / "plan.json"
+    assert cli("plan", "--out", str(out), cwd=ws).returncode == 0
+    plan = Plan.from_json(out.read_text())
+    assert "copy-plans/" in [i.path for i in plan.inputs]
+    shutil.copy(ws / "copy-plans" / "human-nets.json", ws / "copy-plans" / "more-nets.json")
+    assert plan.stale_inputs() == ["copy-plans/"]
+    proc = cli("run", str(out), "--only", "profile:strict", cwd=ws)
+    assert proc.returncode == 3
+    assert "the plan is stale: copy-plans/ changed since it was compiled" in proc.stderr
+    (ws / "copy-plans" / "more-nets.json").unlink()
+    assert plan.stale_inputs() == []
+    (ws / "copy-plans" / "notes.txt").write_text("not a plan")  # only *.json files are plans
+    assert plan.stale_inputs() == []
+
+
 def _write_after(ws: Path, entries: list[tuple[str, list[str]]], extra: str = "") -> None:
     manifest = ws / "ferryman.toml"
     text = manifest.read_text().split("[[after]]")[0]
@@ -120,7 +136,7 @@ def test_cycle_names_every_task_in_order(ws: Path) -> None:
         proc = cli(*args, cwd=ws)
         assert proc.returncode == 1
         assert proc.stderr.splitlines()[0] == (
-            "ferryman.toml:26:1: error[PL701]: dependency cycle: "
+            "ferryman.toml:30:1: error[PL701]: dependency cycle: "
             "ndex:human-nets -> profile:strict -> pipe:ensembl -> ndex:human-nets (at $.after[0])"
         )
 
@@ -130,7 +146,7 @@ def test_after_naming_unknown_task(ws: Path) -> None:
     proc = cli("plan", cwd=ws)
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[0] == (
-        "ferryman.toml:28:10: error[PL702]: [[after]] names unknown task 'profile:lenient' (at $.after[0].needs[0])"
+        "ferryman.toml:32:10: error[PL702]: [[after]] names unknown task 'profile:lenient' (at $.after[0].needs[0])"
     )
 
 
@@ -139,7 +155,7 @@ def test_group_that_can_never_be_acquired(ws: Path) -> None:
     proc = cli("plan", cwd=ws)
     assert proc.returncode == 1
     first = proc.stderr.splitlines()[0]
-    assert first.startswith("ferryman.toml:27:1: error[PL703]: group 'compute' has capacity 0: ")
+    assert first.startswith("ferryman.toml:31:1: error[PL703]: group 'compute' has capacity 0: ")
     assert "pipe:cpg_islands" in first and "can never run" in first
 
 
@@ -251,9 +267,12 @@ def test_generated_workspaces_compile_to_stable_dags(tmp_path_factory: pytest.Te
             assert g.name in plan.task(m).groups
     assert Plan.from_json(plan.to_json()) == plan
     # the same workspace written in another order compiles to the same bytes
-    root_file_text = (root / "zmap" / "ZMap").read_text()
+    def texts() -> tuple[str, str]:  # the inputs a shuffle may reorder: the config and the manifest
+        return (root / "zmap" / "ZMap").read_text(), (root / "ferryman.toml").read_text()
+
+    before = texts()
     _generated_workspace(base, n, groups, after, shuffle=random.Random(seed))
-    if (root / "zmap" / "ZMap").read_text() == root_file_text:
+    if texts() == before:
         again = ferryman.compile(ferryman.load(root))
         assert again.to_json() == plan.to_json()
     else:
@@ -268,3 +287,22 @@ def test_generated_workspaces_compile_to_stable_dags(tmp_path_factory: pytest.Te
 def test_digest_stable_across_processes_and_hash_seeds(ws: Path) -> None:
     outs = {cli("plan", "--format", "json", cwd=ws, env={"PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "4242")}
     assert len(outs) == 1
+
+
+def test_hosts_table_sets_host_capacities(ws: Path) -> None:
+    manifest = ws / "ferryman.toml"
+    text = manifest.read_text()
+    plan = Plan.from_json(cli("plan", "--format", "json", cwd=ws).stdout)
+    host = next(r for r in plan.resources if r.kind == "host")
+    assert (host.id, host.capacity) == ("host:127.0.0.1:8765", 1)
+    assert all(host.id in plan.task(m).resources for m in host.members)
+    manifest.write_text(text.replace('"127.0.0.1:8765" = 1', '"127.0.0.1:8765" = 3'))
+    plan = Plan.from_json(cli("plan", "--format", "json", cwd=ws).stdout)
+    assert next(r for r in plan.resources if r.kind == "host").capacity == 3
+    manifest.write_text(text.replace('"127.0.0.1:8765" = 1', '"127.0.0.1:8765" = 0'))
+    proc = cli("validate", cwd=ws)
+    assert proc.returncode == 1
+    assert "ferryman.toml:" in proc.stderr and "hosts" in proc.stderr
+    manifest.write_text(text.replace('[hosts]\n"127.0.0.1:8765" = 1\n', ""))
+    plan = Plan.from_json(cli("plan", "--format", "json", cwd=ws).stdout)
+    assert next(r for r in plan.resources if r.kind == "host").capacity == 2  # per_host_limit

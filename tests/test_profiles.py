@@ -22,7 +22,7 @@ from ferryman.compiler.profiles import (
     render_modified,
 )
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES, ferryman
 
 TEMPLATE = SAMPLES / "idtrack" / "homo_sapiens_externals_template.yml"
 STRICT = ["HGNC Symbol", "EntrezGene", "RefSeq_mRNA", "Uniprot/SWISSPROT"]
@@ -187,6 +187,12 @@ def test_render_keeps_comments_flow_style_quoting_and_crlf() -> None:
     assert "Potential Synonymous: ''" in out
 
 
+def test_render_keeps_a_byte_order_mark() -> None:
+    text = "\ufeff" + TEMPLATE.read_text()
+    changes = flips(_load(text), STRICT, 110)
+    assert render_modified(text, changes) == "\ufeff" + render_modified(text[1:], changes)
+
+
 def test_render_with_non_ascii_text_before_the_block() -> None:
     text = (
         'homo_sapiens:\n    gene:\n        "Ensembl Gène ☃":\n            Assembly:\n'
@@ -258,3 +264,100 @@ def test_generated_file_round_trips_through_a_profile(tmp_path: Path) -> None:
     out = render_modified(text, changes)
     assert _load(out) == apply(data, changes)
     assert len(_changed_lines(text, out)) == 2 * len(changes) > 0
+
+
+# --- the profile task: never onto an input, atomic, with the file modes a plain write gives ------
+
+
+def _workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    shutil.copytree(SAMPLES, ws, ignore=shutil.ignore_patterns("invalid", ".ferryman"))
+    return ws
+
+
+def _ferryman_umask(umask: int, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    import os
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "ferryman", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "FERRYMAN_DEBUG": "1"}, preexec_fn=lambda: os.umask(umask) and None,
+    )
+
+
+OUTPUT = "idtrack/homo_sapiens_externals_modified.yml"
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_new_outputs_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    ws = _workspace(tmp_path)
+    proc = _ferryman_umask(umask, "run", "--only", "profile:strict", "--progress", "none", cwd=ws)
+    assert proc.returncode == 0, proc.stderr
+    assert (ws / OUTPUT).stat().st_mode & 0o777 == mode
+    proc = _ferryman_umask(umask, "plan", "--out", "plan.json", cwd=ws)
+    assert proc.returncode == 0, proc.stderr
+    assert (ws / "plan.json").stat().st_mode & 0o777 == mode
+    assert [p.name for p in (ws / "idtrack").iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("mode", [0o664, 0o600, 0o640])
+def test_an_existing_output_keeps_its_mode(tmp_path: Path, mode: int) -> None:
+    ws = _workspace(tmp_path)
+    for name in (OUTPUT, "plan.json"):
+        (ws / name).write_text("old\n")
+        (ws / name).chmod(mode)
+    assert _ferryman_umask(0o077, "plan", "--out", "plan.json", cwd=ws).returncode == 0
+    proc = _ferryman_umask(0o022, "run", "plan.json", "--only", "profile:strict", "--progress", "none", cwd=ws)
+    assert proc.returncode == 0, proc.stderr
+    for name in (OUTPUT, "plan.json"):
+        assert (ws / name).stat().st_mode & 0o777 == mode, name
+    assert (ws / OUTPUT).read_text().startswith("# IDTrack external databases for homo_sapiens")
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [("symlink", "ferryman.toml"), ("hardlink", "ferryman.toml"), ("symlink", "zmap/scripts/getgff.py")],
+)
+def test_the_task_refuses_to_write_onto_an_input(tmp_path: Path, link: str, target: str) -> None:
+    """Validate refuses such a workspace (ID514); a link made after the plan is caught by the task."""
+    ws = _workspace(tmp_path)
+    assert ferryman("plan", "--out", "plan.json", cwd=ws).returncode == 0
+    before = (ws / target).read_bytes()
+    (ws / OUTPUT).unlink(missing_ok=True)
+    if link == "symlink":
+        (ws / OUTPUT).symlink_to(ws / target)
+    else:
+        (ws / OUTPUT).hardlink_to(ws / target)
+    proc = ferryman("run", "plan.json", "--only", "profile:strict", "--progress", "plain", cwd=ws)
+    assert proc.returncode == 1
+    shown = target if target == "ferryman.toml" else str(ws / target)  # scripts: the plan's absolute path
+    message = f"refusing to write {OUTPUT}: it is {shown}, an input of the workspace"
+    assert f"  profile:strict: {message}" in proc.stdout.splitlines(), proc.stdout
+    assert (ws / target).read_bytes() == before
+
+
+def test_a_template_changed_under_a_saved_plan_fails_the_task_cleanly(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    assert ferryman("plan", "--out", "plan.json", cwd=ws).returncode == 0
+    template = ws / "idtrack" / "homo_sapiens_externals_template.yml"
+    template.write_text(template.read_text().replace("Include: false", "Include: true"))
+    proc = ferryman("run", "plan.json", "--force-stale", "--only", "profile:strict", "--progress", "none", cwd=ws)
+    assert proc.returncode == 1
+    assert "internal error" not in proc.stdout + proc.stderr
+    assert "  profile:strict: cannot apply the profile to idtrack/homo_sapiens_externals_template.yml: homo_sapiens/" \
+           "gene/EntrezGene/36 has Include 'true', not false (compile the plan again)" in proc.stdout.splitlines()
+    assert not (ws / OUTPUT).exists()
+
+
+def test_atomic_write_keeps_a_mode_given_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from ferryman.runtime.files import atomic_write
+
+    target = tmp_path / "out.txt"
+    atomic_write(str(target), "a\r\nb\n", mode=0o640)
+    assert (target.read_bytes(), target.stat().st_mode & 0o777) == (b"a\r\nb\n", 0o640)
+    with pytest.raises(IsADirectoryError):
+        atomic_write(str(tmp_path), "x")
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(OSError):
+        atomic_write(str(tmp_path / "sub"), b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt", "sub"]

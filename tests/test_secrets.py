@@ -111,4 +111,34 @@ def test_url_userinfo_is_masked() -> None:
 
     assert mask_url_userinfo("pipe://bob:s3cret@host:99/x.pl?a=1") == "pipe://bob:***@host:99/x.pl?a=1"
     assert mask_url_userinfo("pipe:///x.pl?user=a@b") == "pipe:///x.pl?user=a@b"
-    assert mask_url_userinfo("pipe://bob@host/x") == "pipe://bob@host/x"
+    # a userinfo without ":" may be a token standing in the user's place: masked whole (docs/formats.md)
+    assert mask_url_userinfo("pipe://bob@host/x") == "pipe://***@host/x"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("https://curator:PW@host/v2", "https://curator:***@host/v2"),
+        ("https://curator:P@W@host/v2?token=t#frag", "https://curator:***@host/v2?***"),
+        ('"https://c:PW@h/v2" is not of type object', '"https://c:***@h/v2" is not of type object'),
+        ("curator:PW@ndex.example.org/v2", "curator:***@ndex.example.org/v2"),
+        ('"https://curator:PWPWPWPWPW…', '"https://curator:***…'),
+        ("https://u:${env:PW}@h/v2", "https://u:${env:PW}@h/v2"),
+        ("http://host:8080/v2", "http://host:8080/v2"),
+        ("no url here: a@b", "no url here: a@b"),
+    ],
+)
+def test_mask_text_hides_passwords_and_queries(text: str, masked: str) -> None:
+    from ferryman.compiler.secrets import mask_text, mask_url
+
+    assert mask_text(text) == masked
+    if text.startswith("http") and " " not in text:
+        assert mask_url(text) == masked
+
+
+def test_diagnostics_mask_url_passwords_whatever_the_rule_quoted() -> None:
+    from ferryman.compiler.diagnostics import Diagnostic, Severity
+
+    d = Diagnostic("f", 1, 1, Severity.ERROR, "XX000", "bad url pipe://u:hunter2@host", hint="see http://a:b2@c/x")
+    assert "hunter2" not in d.text() and "b2@" not in d.text() and "hunter2" not in d.github()
+    assert d.message == "bad url pipe://u:***@host"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from ferryman.compiler import zmapconfig
 from ferryman.compiler.loaders.gkeyfile import load_text
 from ferryman.compiler.pipeurl import argv
-from ferryman.compiler.rules import zmap
 
 from .conftest import ROOT, SAMPLES, ferryman
 
@@ -57,15 +57,15 @@ def test_demo_config_shape() -> None:
     text = (DEMO / "ZMap").read_text(encoding="utf-8")
     doc = load_text(text, "ZMap", "zmap", str(DEMO / "ZMap")).doc
     assert doc is not None
-    sources = zmap.read_sources(doc.data, str(DEMO))
+    sources = zmapconfig.read_sources(doc.data, str(DEMO))
     assert [s.name for s in sources] == [
         "havana", "ensembl", "repeats", "cpg_islands", "ests", "tss_predictions", "polya_sites",
     ]  # fmt: skip
     assert all(s.scheme == "pipe" and s.pipe is not None for s in sources)
     assert [s.name for s in sources if s.delayed] == ["tss_predictions", "polya_sites"]
-    groups = zmap.server_groups(doc.data)
+    groups = zmapconfig.server_groups(doc.data)
     assert groups == {"local_files": ["havana", "ensembl", "ests"], "compute": ["repeats", "cpg_islands", "ests"]}
-    assert zmap.script_dir(doc.data, str(DEMO)) == str(DEMO / "scripts")
+    assert zmapconfig.script_dir(doc.data, str(DEMO)) == str(DEMO / "scripts")
     for s in sources:
         assert s.script is not None and os.access(s.script, os.X_OK)
         assert Path(s.script).read_text(encoding="utf-8").startswith("#!/usr/bin/env python3\n")
@@ -74,7 +74,7 @@ def test_demo_config_shape() -> None:
 def _run_source(name: str, trace: Path) -> subprocess.CompletedProcess[str]:
     doc = load_text((DEMO / "ZMap").read_text(encoding="utf-8"), "ZMap", "zmap", str(DEMO / "ZMap")).doc
     assert doc is not None
-    source = {s.name: s for s in zmap.read_sources(doc.data, str(DEMO))}[name]
+    source = {s.name: s for s in zmapconfig.read_sources(doc.data, str(DEMO))}[name]
     assert source.pipe is not None and source.script is not None
     args = argv(source.pipe, REGION)
     if name == "ests":
@@ -159,7 +159,8 @@ def test_sources_and_stanzas(tmp_path: Path) -> None:
             "ZMap:2:23: warning[ZM309]: source db is listed twice in [ZMap] sources (at $.ZMap.sources[2])",
             "  hint: delete the second mention",
             "ZMap:7:1: error[ZM308]: source [bare] has no url (at $.bare)",
-            "  hint: add url = pipe:///script?args (or file://, http(s)://, acedb://)",
+            "  hint: add url = pipe:///script?args, or a url of another scheme ZMap loads "
+            "(file://, http://, ensembl://, …)",
             "ZMap:10:1: warning[ZM302]: stanza [old] has a url but is not listed in [ZMap] sources (at $.old)",
             "  hint: add its name to [ZMap] sources, or delete the stanza: ZMap and ferryman ignore it",
             "2 errors, 2 warnings in 1 file",
@@ -202,7 +203,7 @@ def test_schema_checks_source_stanzas_but_not_display_stanzas(tmp_path: Path) ->
         tmp_path,
         {
             "ZMap": "[ZMap]\nsources = db ; web\nstart = 0\n\n[db]\nurl = acedb://any:any@h:1\ngroup = sometimes\n\n"
-            "[web]\nurl = ftp://example.org/x.gff\ntimeout = 0\n\n"
+            "[web]\nurl = gopher://example.org/x.gff\ntimeout = 0\n\n"
             "[blixem]\nscript = blixemh\nfeaturesets = a ; b\n\n[glyphs]\nup-tri = <0,-4 4,0 -4,0>\n\n"
             "[featureset-style]\nEST_human = EST_align\n",
         },
@@ -210,12 +211,105 @@ def test_schema_checks_source_stanzas_but_not_display_stanzas(tmp_path: Path) ->
     code, lines = validate(tmp_path, "--quiet", "ZMap")
     assert code == 1
     # the wording is the schema reporter's; here: what is caught, where
-    assert [(line.split(": ")[0], line.split(": ")[1], line.rsplit(" (at ", 1)[1]) for line in lines] == [
+    found = [line for line in lines if not line.startswith("  hint: ")]
+    assert [(line.split(": ")[0], line.split(": ")[1], line.rsplit(" (at ", 1)[1]) for line in found] == [
         ("ZMap:3:1", "error[SC100]", "$.ZMap.start)"),
         ("ZMap:7:1", "error[SC100]", "$.db.group)"),
-        ("ZMap:10:1", "error[SC100]", "$.web.url)"),
+        ("ZMap:10:1", "error[ZM322]", "$.web.url)"),
         ("ZMap:11:1", "error[SC100]", "$.web.timeout)"),
     ]
+
+
+def test_every_scheme_zmap_loads_is_accepted(tmp_path: Path) -> None:
+    # ZMap's supported_schemes (src/zmapUtils/zmapUrl.cpp), compared case-insensitively
+    urls = {
+        "ens": "ENSEMBL://anonymous:@ensembldb.ensembl.org:3306?db_name=homo_sapiens_core_86_38",
+        "hub": "trackhub:///AVTdr2tYYAv0XSJwlFkB",
+        "ftp": "ftp://ftp.example.org/x.gff",
+        "db": "mysql://reader@db.example.org:3306/core",
+        "ace": "acedb://any:any@h:1",
+        "web": "https://example.org/x.bam",
+        "plain": "http://example.org/x.bb",
+        "local": "file:///data/x.gff",
+    }
+    body = "".join(f"\n[{name}]\nurl = {url}\n" for name, url in urls.items())
+    make(tmp_path, {"ZMap": f"[ZMap]\nsources = {' ; '.join(urls)}\n{body}"})
+    assert validate(tmp_path, "ZMap") == (0, ["ok: 1 file valid"])
+    data = load_text((tmp_path / "ZMap").read_text(encoding="utf-8"), "ZMap", "zmap", str(tmp_path / "ZMap")).doc
+    assert data is not None
+    sources = zmapconfig.read_sources(data.data, str(tmp_path))
+    assert [s.scheme for s in sources] == ["ensembl", "trackhub", "ftp", "mysql", "acedb", "https", "http", "file"]
+    assert not any(s.run_by_ferryman for s in sources)
+    assert zmapconfig.run_by_ferryman("PIPE:///x.py") and not zmapconfig.run_by_ferryman("ensembl://h")
+
+
+def test_a_scheme_zmap_does_not_load_is_named_never_a_regex(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "ZMap": "[ZMap]\nsources = a ; b ; c ; d\n\n[a]\nurl = gopher://h/x\n\n"
+            "[b]\nurl = curator:SECRET@host/x\n\n[c]\nurl = ssh+x://u:SECRET@h/x\n\n[d]\nurl = acedb://h:1\n",
+        },
+    )
+    code, lines = validate(tmp_path, "--quiet", "ZMap")
+    assert code == 1
+    hint = (
+        "  hint: ZMap loads pipe://, file://, http://, https://, ftp://, acedb://, mysql://, ensembl://, "
+        "trackhub:// urls; ferryman runs the pipe:// ones"
+    )
+    assert lines == [
+        "ZMap:5:1: error[ZM322]: url of source [a] has the scheme gopher://, which ZMap does not load (at $.a.url)",
+        hint,
+        "ZMap:8:1: error[ZM322]: url of source [b] does not start with a scheme such as pipe:// or file:// "
+        "(at $.b.url)",
+        hint,
+        "ZMap:11:1: error[ZM322]: url of source [c] has the scheme ssh+x://, which ZMap does not load (at $.c.url)",
+        hint,
+    ]
+    assert "SECRET" not in "\n".join(lines)
+
+
+def test_the_zmap_schema_has_no_pattern_a_message_would_quote() -> None:
+    # a schema `pattern` reaches users as a raw regex in SC100 messages; ZMap rules say what is allowed
+    text = (ROOT / "schemas" / "zmap.schema.json").read_text(encoding="utf-8")
+    assert '"pattern"' not in text and '"patternProperties"' not in text
+
+
+# -- ZMap's own example config ------------------------------------------------------------------
+
+ENSEMBL_EXAMPLE = ROOT / "tests" / "data" / "zmap" / "ensembl-example"
+
+
+def test_zmaps_own_example_config_is_read_as_zmap_reads_it(tmp_path: Path) -> None:
+    # examples/ZMap from Ensembl/zmap (see the README beside it): ensembl://, trackhub://, http://
+    # and file:// sources are ZMap's own; the one finding is the pipe script it does not ship
+    shutil.copytree(ENSEMBL_EXAMPLE, tmp_path / "ex")
+    assert validate(tmp_path, "ex/ZMap") == (
+        1,
+        [
+            "ex/ZMap:94:1: error[ZM313]: script filter_get does not exist (at $.pipe_pseudogenes.url)",
+            "1 error, 0 warnings in 1 file",
+        ],
+    )
+    make(tmp_path, {"ex/filter_get": SCRIPT}, executable=("ex/filter_get",))
+    assert validate(tmp_path, "ex/ZMap") == (0, ["ok: 1 file valid"])
+    doc = load_text((tmp_path / "ex/ZMap").read_text(encoding="utf-8"), "ZMap", "zmap", str(tmp_path / "ex/ZMap")).doc
+    assert doc is not None
+    sources = zmapconfig.read_sources(doc.data, str(tmp_path / "ex"))
+    assert [(s.name, s.scheme, s.delayed) for s in sources] == [
+        ("ensembl_core", "ensembl", True),
+        ("ensembl_cdna", "ensembl", True),
+        ("trackhub_captureseq", "trackhub", True),
+        ("trackhub_blueprint", "trackhub", True),
+        ("pipe_pseudogenes", "pipe", True),
+        ("file_hsAll_bam", "http", True),
+        ("file_hsAll_bigbed", "http", True),
+        ("file_S00XEI11_bed", "file", True),
+    ]
+    assert [s.name for s in sources if s.run_by_ferryman] == ["pipe_pseudogenes"]
+    pipe = sources[4].pipe
+    assert pipe is not None and pipe.path == "filter_get" and len(pipe.args) == 18
+    assert pipe.args[:2] == ("analysis=2way_pseudogenes", "chr=chr6-38")
 
 
 # -- server groups ----------------------------------------------------------------------------
@@ -286,6 +380,30 @@ def test_pipe_url_rules(tmp_path: Path) -> None:
         "(at $.nohost.url)",
         "  hint: write pipe:///script?args",
         "cfg/ZMap:21:1: error[ZM313]: script /no/such/dir/get.py does not exist (at $.abs.url)",
+    ]
+
+
+def test_pipe_url_messages_never_show_a_password(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "ZMap": pipe_config(
+                "[genes]\nurl = pipe://curator:hunter2@host\nfeaturesets = genes\n",
+                "[ests]\nurl = pipe://tok_hunter2@host:9/\nfeaturesets = ests\n",
+                sources="genes ; ests",
+            ),
+            "styles.ini": STYLES,
+            "scripts/README": "",
+        },
+    )
+    code, lines = validate(tmp_path, "--quiet", "ZMap")
+    assert code == 1
+    assert lines == [
+        "ZMap:7:1: error[ZM321]: pipe://curator:***@host names no script (nothing after the host) (at $.genes.url)",
+        "  hint: write pipe:///script?args",
+        "ZMap:11:1: error[ZM321]: pipe://***@host:9/ names no script (the path after the host is empty) "
+        "(at $.ests.url)",
+        "  hint: write pipe:///script?args",
     ]
 
 
@@ -476,11 +594,11 @@ def test_styles_file_rules(tmp_path: Path) -> None:
 
 def test_readers_tolerate_data_that_failed_the_schema() -> None:
     bad = {"ZMap": {"sources": ["a", 3, "a", "b"], "script-dir": 5}, "a": "not a stanza", "b": {"url": 7}}
-    assert zmap.source_names(bad) == ["a", "b"]
-    assert zmap.read_sources(bad, "/cfg") == []
-    assert zmap.script_dir(bad, "/cfg") == "/cfg"
-    assert zmap.server_groups({"Server-groups": {"g": ["a", "a", 1], "h": "x"}}) == {"g": ["a"], "h": []}
-    assert zmap.source_names(None) == []
+    assert zmapconfig.source_names(bad) == ["a", "b"]
+    assert zmapconfig.read_sources(bad, "/cfg") == []
+    assert zmapconfig.script_dir(bad, "/cfg") == "/cfg"
+    assert zmapconfig.server_groups({"Server-groups": {"g": ["a", "a", 1], "h": "x"}}) == {"g": ["a"], "h": []}
+    assert zmapconfig.source_names(None) == []
 
 
 def test_read_sources_resolves_scripts() -> None:
@@ -490,7 +608,7 @@ def test_read_sources_resolves_scripts() -> None:
         "b": {"url": "acedb://h:1"},
         "c": {"url": "pipe:///"},
     }
-    a, b, c = zmap.read_sources(data, "/cfg")
+    a, b, c = zmapconfig.read_sources(data, "/cfg")
     assert (a.name, a.scheme, a.script, a.featuresets, a.delayed, a.timeout) == (
         "a", "pipe", "/cfg/bin/get.py", ("f",), True, 30,
     )  # fmt: skip
@@ -501,10 +619,10 @@ def test_read_sources_resolves_scripts() -> None:
 
 def test_stylesfile_reader() -> None:
     data = {"ZMap": {"stylesfile": "s.ini"}, "a": {"url": "x", "stylesfile": "own.ini"}, "b": {"url": "y"}}
-    assert zmap.stylesfile(data) == ("s.ini", ("ZMap", "stylesfile"))
-    assert zmap.stylesfile(data, "a") == ("own.ini", ("a", "stylesfile"))
-    assert zmap.stylesfile(data, "b") == ("s.ini", ("ZMap", "stylesfile"))
-    assert zmap.stylesfile({}, "b") is None
+    assert zmapconfig.stylesfile(data) == ("s.ini", ("ZMap", "stylesfile"))
+    assert zmapconfig.stylesfile(data, "a") == ("own.ini", ("a", "stylesfile"))
+    assert zmapconfig.stylesfile(data, "b") == ("s.ini", ("ZMap", "stylesfile"))
+    assert zmapconfig.stylesfile({}, "b") is None
 
 
 def test_validate_never_tracebacks_on_odd_input(tmp_path: Path) -> None:

@@ -28,6 +28,18 @@ IO_UNKNOWN_KIND = define(
 IO_TOO_DEEP = define("IO107", "error", "nesting deeper than the limit")
 IO_ALIAS_BOMB = define("IO108", "error", "YAML aliases expand past the limit")
 IO_EMPTY = define("IO109", "error", "file is empty")
+IO_DUPLICATE_KEY = define(
+    "IO110",
+    "error",
+    "a key is given twice in one object",
+    "keep one: the original tools silently use the later value",
+)
+IO_NUMBER = define(
+    "IO111",
+    "error",
+    "a number that cannot be read",
+    "write the number in range, as digits (no NaN, infinities or numbers thousands of digits long)",
+)
 
 MAX_DEPTH = 500  # nesting levels accepted in JSON/YAML; real inputs use fewer than 10
 MAX_ALIAS_EXPANSION = 1_000_000  # nodes a YAML document may expand to through aliases
@@ -41,6 +53,11 @@ class LoadResult:
 
 def file_diagnostic(path: str, code: Code, message: str, line: int = 1, col: int = 1) -> Diagnostic:
     return Diagnostic(path, line, col, code.severity, code.code, message, None, code.hint)
+
+
+def long_integer_message(digits: int, limit: int) -> str:
+    """The message for an integer with more digits than Python converts (`sys.set_int_max_str_digits`)."""
+    return f"integer of {digits:,} digits is too long (at most {limit:,} digits)"
 
 
 def offset_to_line_col(text: str, offset: int) -> tuple[int, int]:

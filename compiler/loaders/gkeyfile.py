@@ -9,9 +9,14 @@ The format, as GLib reads it:
   merged into the first, both with a warning.
 * escapes in values: `\\s \\n \\t \\r \\\\`, and `\\;` inside a list; any other escape is an error.
   Lists split on `;`, items are stripped and empty items dropped. Booleans are `true false 1 0`.
-* one addition: the seed document breaks a long `url=` over indented lines. Indented lines that
-  directly follow a value ending in `&` continue that value (joined without their leading
-  whitespace), with a warning: ZMap itself cannot read them and `ferryman fmt` joins them.
+* one addition: the seed document breaks a long `url=` over indented lines. An indented line that
+  directly follows a value ending in `&` continues that value (joined without its leading
+  whitespace) when it has no blank inside: query pieces have none, while `delayed = true` (or
+  `delayed\t=\ttrue`) is a key, as GLib reads it. A blank or comment line ends the value. Each
+  continued value gets a warning: ZMap itself cannot read it, and `ferryman fmt` joins it.
+* messages never quote a secret: a quoted line or value passes through `masked` (URL passwords,
+  and whatever follows a password-like word), so a line such as `url pipe://me:pw@h` missing its
+  `=` is shown without `pw` (docs/formats.md).
 
 Decision: trailing whitespace of a value is dropped (GLib keeps it, but it is invisible in an
 editor and only ever breaks paths); write `\\s` to keep a trailing space.
@@ -23,17 +28,19 @@ line); list item positions are worked out from the raw value only when something
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Literal, NamedTuple
 
 from ..diagnostics import Diagnostic, JsonPath
 from ..document import Code, Document, define
+from ..secrets import mask_text
 from . import LoadResult
 
 GK_NOT_A_LINE = define(
     "GK201",
     "error",
     "line is not a [group] header, a key = value pair or a comment",
-    "GKeyFile has no inline comments and no continuation lines (except after a value ending in &)",
+    "GKeyFile has no inline comments and no continuation lines (except one-word lines after a value ending in &)",
 )
 GK_KEY_OUTSIDE_GROUP = define(
     "GK202", "error", "key = value before the first [group] header", "move it under a [group] header"
@@ -206,7 +213,7 @@ def parse(text: str) -> KeyFile:
             last = None
             continue
         indent = 0 if raw_line[0] == line[0] else len(raw_line) - len(raw_line.lstrip())
-        if last is not None and indent and last.raw[-1:] == "&":
+        if last is not None and indent and last.raw[-1:] == "&" and _is_one_word(line):
             if last.pieces is None:
                 last.pieces = []
             last.pieces.append((len(last.raw), n, indent + 1))
@@ -222,7 +229,8 @@ def parse(text: str) -> KeyFile:
                 continue
         eq = line.find("=")
         if eq < 0:
-            shown = line if len(line) <= 60 else line[:59] + "…"
+            shown = masked(line)
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
             problems.append(
                 Problem(GK_NOT_A_LINE, f"line {shown!r} is not a [group], a key = value or a comment", n, indent + 1)
             )
@@ -270,6 +278,61 @@ def parse(text: str) -> KeyFile:
                 )
             )
     return KeyFile(groups, entries, problems)
+
+
+def join_continuations(text: str) -> tuple[str, KeyFile]:
+    """`text` with every continued value joined into one line (what `ferryman fmt` writes), and
+    the parse it comes from.
+
+    Only the lines of continued values change: the key's line keeps everything up to its value,
+    then holds the whole value, and its continuation lines go. Every other byte (comments, blank
+    lines, line ends, trailing blanks) stays as it was. The text is returned unchanged when the
+    parse has errors (`KeyFile.ok` is false): nothing is rewritten that was not understood.
+    """
+    kf = parse(text)
+    continued = [e for e in kf.entries if e.pieces is not None]
+    if not continued or not kf.ok:
+        return text, kf
+    lines = text.split("\n")  # as `parse` numbers them
+    drop: set[int] = set()
+    for e in continued:
+        # the joined line ends as the value's last line did (CRLF kept; no line end at the end of a file)
+        end = "\r" if lines[e.end_line - 1].endswith("\r") else ""
+        lines[e.line - 1] = lines[e.line - 1][: e.value_col - 1] + e.raw + end
+        drop.update(range(e.line, e.end_line))  # 0-based indexes of its continuation lines
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop), kf
+
+
+def _is_one_word(line: str) -> bool:
+    """Whether a stripped line has no blank inside (a continuation piece never has one)."""
+    return len(line.split(None, 1)) == 1
+
+
+# `scheme://userinfo@`: the userinfo of a URL anywhere in a text (RFC 3986 section 3.2.1)
+# a password-like word (alone or inside a key such as db_password), and the rest of the text
+_SECRET_WORD = re.compile(r"(?i)(pass(?:word|wd|phrase)|pwd|token|secret|api[-_]?key|credential)(\S*?[\s:=]+)(\S.*)")
+
+
+def masked(text: str) -> str:
+    """`text` as a message may quote it: each URL password replaced by `***` (`pipe://me:***@h`;
+    userinfo without a `:` is masked whole, as a token often stands in the user's place), and
+    everything after a password-like word (`password`, `token`, `secret`, ...) replaced by `***`.
+
+    Used on every quoted line or value of a GKeyFile or ZMap config (docs/formats.md). The same
+    job as `compiler.secrets.mask_url_userinfo`, but for a URL anywhere in a text, not only at
+    its start.
+    """
+    text = mask_urls(text)
+    match = _SECRET_WORD.search(text)
+    if match:
+        text = text[: match.start(3)] + "***"
+    return text
+
+
+def mask_urls(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***`: the one masking mechanism,
+    `compiler.secrets.mask_text` (a pipe URL's query string holds script arguments: kept)."""
+    return mask_text(text, query=False)
 
 
 def _open_group(groups: dict[str, Group], name: str, line: int, col: int, problems: list[Problem]) -> Group | None:
@@ -476,7 +539,13 @@ def locator(kf: KeyFile) -> Any:
 
 def _diagnostic(display: str, p: Problem) -> Diagnostic:
     c = p.code
-    return Diagnostic(display, p.line, p.col, c.severity, c.code, p.message, p.json_path, c.hint)
+    # every message passes the URL mask: whatever a message quotes, no URL password gets out
+    return Diagnostic(display, p.line, p.col, c.severity, c.code, mask_urls(p.message), p.json_path, c.hint)
+
+
+def diagnostics(kf: KeyFile, display: str) -> list[Diagnostic]:
+    """The syntax problems of a parsed file as diagnostics of file `display`."""
+    return [_diagnostic(display, p) for p in kf.problems]
 
 
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:

@@ -1,23 +1,72 @@
-"""JSON loader: the C parser for speed, a small position scanner only when something is reported."""
+"""JSON loader: the C parser for speed, a small position scanner only when something is reported.
+
+Beyond the parser's own syntax errors, three things are refused here with their line and column,
+because a value would otherwise silently change or crash a later phase (docs/formats.md, "Numbers
+and keys in JSON"):
+* a key given twice in one object (IO110): Python and Jackson both keep the later value silently;
+* `NaN`, `Infinity`, `-Infinity` (not JSON, though Python's parser takes them) and a number too
+  large for a float (`1e400`, which Python reads as infinity) (IO111);
+* an integer longer than Python converts (`sys.get_int_max_str_digits()`, 4,300 digits) (IO111).
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 from typing import Any
 
-from ..diagnostics import JsonPath
+from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document
-from . import IO_JSON_SYNTAX, IO_TOO_DEEP, MAX_DEPTH, LoadResult, file_diagnostic, offset_to_line_col
+from ..secrets import mask_text
+from . import (
+    IO_DUPLICATE_KEY,
+    IO_JSON_SYNTAX,
+    IO_NUMBER,
+    IO_TOO_DEEP,
+    MAX_DEPTH,
+    LoadResult,
+    file_diagnostic,
+    long_integer_message,
+    offset_to_line_col,
+)
 
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _SCALAR = re.compile(r"[^,\]}\s]+")
 
 
+class _NotANumber(ValueError):
+    """A number the loader refuses (raised from the parser's hooks, located afterwards)."""
+
+
+def _constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotANumber(text)
+    return value
+
+
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
+    duplicated = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicated
+        obj = dict(items)
+        if len(obj) != len(items):
+            duplicated = True
+        return obj
+
+    decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_constant=_constant, parse_float=_float)
     try:
-        data = json.loads(text)
+        data = decoder.decode(text)
+    except _NotANumber as exc:
+        return LoadResult(None, [_bad_number(text, display, str(exc))])
     except json.JSONDecodeError as exc:
         line, col, msg = exc.lineno, exc.colno, exc.msg[0].lower() + exc.msg[1:]
         opening = (
@@ -30,11 +79,95 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         line, col = _too_deep_at(text)
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, line, col)])
+    except ValueError:  # an integer past the int-string limit (the only other ValueError the parser raises)
+        return LoadResult(None, [_long_integer(text, display)])
+    if duplicated:
+        return LoadResult(None, _duplicate_keys(text, display))
     depth_at = _depth_exceeded(text) if _may_be_deep(text) else None
     if depth_at is not None:
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, *depth_at)])
     return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+
+
+# tokens outside strings: a string (skipped), or a number / bare word (checked)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?:[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|Infinity|NaN)', re.S)
+
+
+def _bad_number(text: str, display: str, written: str) -> Diagnostic:
+    """IO111 at the first number token spelled `written` (NaN, Infinity, or one that overflows)."""
+    at = 0
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        if token == written:
+            at = m.start()
+            break
+    line, col = offset_to_line_col(text, at)
+    word = written.lstrip("-")
+    if word in ("NaN", "Infinity"):
+        msg = f"{written} is not a JSON number (JSON has no NaN or infinities)"
+    else:
+        msg = f"number {_shorten(written)} is too large (beyond a float's range)"
+    return file_diagnostic(display, IO_NUMBER, msg, line, col)
+
+
+def _long_integer(text: str, display: str) -> Diagnostic:
+    """IO111 at the first integer longer than Python converts."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        digits = len(token.lstrip("-"))
+        if token[0] != '"' and limit and digits > limit:
+            line, col = offset_to_line_col(text, m.start())
+            return file_diagnostic(display, IO_NUMBER, long_integer_message(digits, limit), line, col)
+    return file_diagnostic(display, IO_NUMBER, "a number cannot be read")
+
+
+def _shorten(token: str, limit: int = 24) -> str:
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+def _duplicate_keys(text: str, display: str) -> list[Diagnostic]:
+    """IO110 at each key given a second time in the same object, naming where it was first given.
+
+    Runs only when the parser saw a duplicate, on text the parser accepted.
+    """
+    out: list[Diagnostic] = []
+    # per open container: key -> offset of its first occurrence (None for an array)
+    stack: list[dict[str, int] | None] = []
+    expect_key = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            m = _STRING.match(text, i)
+            end = m.end() if m else n
+            seen = stack[-1] if stack else None
+            if seen is not None and expect_key:
+                key = json.loads(text[i:end])
+                if key in seen:
+                    first_line, _ = offset_to_line_col(text, seen[key])
+                    line, col = offset_to_line_col(text, i)
+                    quoted = json.dumps(key, ensure_ascii=False)
+                    msg = f"key {quoted} is given twice in one object (first at line {first_line})"
+                    out.append(file_diagnostic(display, IO_DUPLICATE_KEY, mask_text(msg), line, col))
+                else:
+                    seen[key] = i
+                expect_key = False
+            i = end
+            continue
+        if c == "{":
+            stack.append({})
+            expect_key = True
+        elif c == "[":
+            stack.append(None)
+        elif c in "]}":
+            stack.pop()
+            expect_key = False
+        elif c == ",":
+            expect_key = bool(stack) and stack[-1] is not None
+        i += 1
+    return out
 
 
 def _unterminated_string(text: str, pos: int) -> int | None:

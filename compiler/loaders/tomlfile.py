@@ -11,9 +11,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from ..diagnostics import JsonPath
+from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document
-from . import IO_TOML_SYNTAX, IO_TOO_DEEP, LoadResult, file_diagnostic, offset_to_line_col
+from . import IO_NUMBER, IO_TOML_SYNTAX, IO_TOO_DEEP, LoadResult, file_diagnostic, long_integer_message
 
 __all__ = ["load_text", "locate", "nearest", "positions", "tomllib"]
 
@@ -34,12 +34,8 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         msg = _AT.sub("", msg).strip()
         msg = msg[0].lower() + msg[1:] if msg else "malformed TOML"
         return LoadResult(None, [file_diagnostic(display, IO_TOML_SYNTAX, msg, line, col)])
-    except ValueError:  # an integer longer than Python's int-string limit (4300 digits)
-        limit = sys.get_int_max_str_digits() or 4300
-        m = re.search("[0-9_]{" + str(limit) + ",}", text)
-        line, col = offset_to_line_col(text, m.start()) if m else (1, 1)
-        msg = f"an integer has more than {limit:,} digits"
-        return LoadResult(None, [file_diagnostic(display, IO_TOML_SYNTAX, msg, line, col)])
+    except ValueError:  # an integer past Python's int-string limit: tomllib says neither where nor which
+        return LoadResult(None, [_long_integer(text, display)])
     table: dict[JsonPath, tuple[int, int]] | None = None
 
     def locator(path: JsonPath) -> tuple[int, int]:
@@ -49,6 +45,22 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         return nearest(table, path)
 
     return LoadResult(Document(display, kind, data, text, locator, fs_path), [])
+
+
+_INTEGER = re.compile(r"(?<![\w\"'.])[+-]?[0-9][0-9_]*")
+
+
+def _long_integer(text: str, display: str) -> Diagnostic:
+    """IO111 at the first integer with more digits than Python converts (a comment or string
+    holding such a run could mislead it: then it points at that)."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    for m in _INTEGER.finditer(text):
+        digits = sum(ch.isdigit() for ch in m.group())
+        if limit and digits > limit:
+            line = text.count("\n", 0, m.start()) + 1
+            col = m.start() - text.rfind("\n", 0, m.start())
+            return file_diagnostic(display, IO_NUMBER, long_integer_message(digits, limit), line, col)
+    return file_diagnostic(display, IO_NUMBER, "a number cannot be read")
 
 
 def _split_dotted(key: str) -> list[str]:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import yaml
 
-from ..diagnostics import JsonPath
+from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document
 from . import (
     IO_ALIAS_BOMB,
+    IO_NUMBER,
     IO_TOO_DEEP,
     IO_YAML_SYNTAX,
     MAX_ALIAS_EXPANSION,
     MAX_DEPTH,
     LoadResult,
     file_diagnostic,
+    long_integer_message,
 )
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,6 +39,10 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
     except RecursionError:
         msg = f"YAML nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg)])
+    except (ValueError, OverflowError):
+        # a scalar the constructor cannot convert: an integer past Python's int-string limit, a
+        # date such as 2024-13-45; PyYAML says neither where nor which
+        return LoadResult(None, [_unconvertible(text, display)])
     if "*" in text or "<<" in text:
         problem = _expansion_problem(data)
         if problem:
@@ -47,6 +54,40 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         msg = f"YAML nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg)])
     return LoadResult(Document(display, kind, data, text, _Locator(text), fs_path), [])
+
+
+_TYPED = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
+
+
+def _unconvertible(text: str, display: str) -> Diagnostic:
+    """The located error for the first scalar whose conversion fails (found by converting each
+    int, float and timestamp scalar of the composed tree on its own)."""
+    constructor = yaml.constructor.SafeConstructor()
+    try:
+        stack: list[Any] = [yaml.compose(text, Loader=_Loader)]
+    except yaml.YAMLError:
+        stack = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _TYPED:
+                continue
+            try:
+                constructor.construct_object(node)
+            except (ValueError, OverflowError) as exc:
+                line, col = node.start_mark.line + 1, node.start_mark.column + 1
+                if "integer string conversion" in str(exc) or node.tag.endswith(":int"):
+                    digits = sum(ch.isalnum() for ch in node.value)
+                    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+                    return file_diagnostic(display, IO_NUMBER, long_integer_message(digits, limit), line, col)
+                shown = node.value if len(node.value) <= 40 else node.value[:39] + "…"
+                msg = f"{shown} cannot be read as a {node.tag.rsplit(':', 1)[1]}: {exc}"
+                return file_diagnostic(display, IO_YAML_SYNTAX, msg, line, col)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return file_diagnostic(display, IO_YAML_SYNTAX, "a value cannot be read")
 
 
 def _may_be_deep(text: str) -> bool:

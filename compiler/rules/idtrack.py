@@ -77,6 +77,25 @@ ID_ORGANISM_MISSING = define(
     "set organism to the one the template holds, or point template at that organism's file",
 )
 
+ID_OUTPUT_IS_INPUT = define(
+    "ID514",
+    "error",
+    "a profile's output is an input of the workspace",
+    "write the modified YAML to a file of its own, e.g. <organism>_externals_modified.yml",
+)
+ID_OUTPUT_NOT_FILE = define(
+    "ID515",
+    "error",
+    "a profile's output is not a regular file",
+    "name a file path; a folder, FIFO or device cannot take the modified YAML",
+)
+ID_OUTPUT_TWICE = define(
+    "ID516",
+    "error",
+    "two profiles write the same output",
+    "give each profile its own output: the later write would silently replace the earlier one",
+)
+
 DATABASE_KEYS = ("Assembly", "Database Index", "Potential Synonymous")
 BLOCK_KEYS = ("Ensembl release", "Include")
 _ORGANISM_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -326,7 +345,10 @@ class _Walk:
                 self.bad_shape(
                     f"the Include value is {_described(include)}, not true or false",
                     (*at, "Include"),
-                    hint="write true or false without quotes" if quoted else None,
+                    # IDTrack tests `if item["Include"]`: a non-empty string, 'false' too, counts as true
+                    hint="write true or false without quotes: IDTrack counts any non-empty string as true"
+                    if quoted
+                    else None,
                     value=True,
                 )
 

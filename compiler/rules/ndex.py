@@ -2,12 +2,19 @@
 
 Which layer owns what (each problem is reported once):
 * The schema owns the shape: the object types, `planType`, the fields each plan type requires
-  (its if/then), the types and string forms of `queryLimit` and the two update flags. These rules
-  never report a missing field; they run on whatever data the schema let through or rejected.
+  (its if/then), and the JSON types `queryLimit` and the update flags may have. These rules never
+  report a missing field; they run on whatever data the schema let through or rejected.
 * These rules own everything whose message needs more than a JSON-Schema keyword can say: network
   UUIDs and duplicates in `idList` (the schema leaves the items alone so a bad item gets exactly
   one message), routes, password type and literal passwords (a schema message would quote the
-  value), `${env:…}` syntax, coercible strings, unknown fields and fields of the other plan type.
+  value), `${env:…}` syntax, unknown fields and fields of the other plan type, and how numbers and
+  booleans are read: `queryLimit` and the flags go through `compiler.coerce` (Jackson 2.5, as
+  ndex-sync 2.1 reads plans; docs/formats.md "Coercion"), which decides silent / warning / error.
+* A key given twice is the JSON loader's error (IO110); `updateTarget` (the setter's name, which
+  ndex-sync honours) is read as `updateTargetNetwork` with a warning, and both at once are an error.
+
+Every value these rules quote goes through `secrets.mask_url` / `mask_text` first (a route's
+password and query string never reach a message, even when the value is shortened).
 
 Routes: a route must end in `/v2`; one trailing slash (`…/v2/`) is accepted without a warning,
 since the meaning is unambiguous, and `route_base` strips it before URLs are joined.
@@ -22,9 +29,10 @@ import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from .. import coerce
 from ..diagnostics import JsonPath
 from ..document import Document, Findings, Position, define
-from ..secrets import REFERENCE, is_reference, malformed_references
+from ..secrets import REFERENCE, is_reference, malformed_references, mask_text, mask_url
 
 ND_NOT_UUID = define(
     "ND401",
@@ -45,7 +53,12 @@ ND_ROUTE_NOT_URL = define(
     "a route is not an http(s) URL",
     "write the scheme and host, e.g. https://www.ndexbio.org/v2",
 )
-ND_COERCED_STRING = define("ND405", "warning", "a number or boolean is written as a string")
+ND_COERCED_STRING = define(
+    "ND405",
+    "warning",
+    "a number or boolean in a form only ndex-sync's reader accepts",
+    'the NDEx Sync documentation writes true, false, 10, "true", "false" or "10"',
+)
 ND_LITERAL_PASSWORD = define(
     "ND406",
     "warning",
@@ -79,17 +92,43 @@ ND_READ_ONLY_WITHOUT_UPDATE = define(
     "set updateTargetNetwork to true as well, or remove updateReadOnlyNetwork",
 )
 
+ND_UNREADABLE_VALUE = define(
+    "ND414",
+    "error",
+    "a number or boolean that ndex-sync cannot read",
+    'write true or false for a flag, a whole number such as 10 (or "10") for queryLimit',
+)
+ND_QUERY_LIMIT_RANGE = define(
+    "ND415",
+    "error",
+    "queryLimit is out of range",
+    "queryLimit is at least 1 and at most 2147483647 (2^31-1, the largest int ndex-sync reads)",
+)
+ND_UPDATE_TARGET_ALIAS = define(
+    "ND416",
+    "warning",
+    "updateTarget is read as updateTargetNetwork",
+    "rename it to updateTargetNetwork: ndex-sync honours the setter's name updateTarget, the documentation "
+    "names updateTargetNetwork",
+)
+ND_UPDATE_TARGET_TWICE = define(
+    "ND417",
+    "error",
+    "updateTarget and updateTargetNetwork are both given",
+    "keep updateTargetNetwork alone: ndex-sync reads both into one setting and the later one wins",
+)
+
 QUERY_PLAN = "QueryCopyPlan"
 ID_PLAN = "IdCopyPlan"
 QUERY_FIELDS = ("queryString", "queryLimit", "queryAccountName")
 ID_FIELDS = ("idList",)
+UPDATE_TARGET_ALIAS = "updateTarget"
 COMMON_FIELDS = ("$schema", "planType", "source", "target", "updateTargetNetwork", "updateReadOnlyNetwork")
-PLAN_FIELDS = COMMON_FIELDS[:4] + QUERY_FIELDS + ID_FIELDS + COMMON_FIELDS[4:]
+PLAN_FIELDS = (*COMMON_FIELDS[:4], *QUERY_FIELDS, *ID_FIELDS, *COMMON_FIELDS[4:], UPDATE_TARGET_ALIAS)
 SERVER_FIELDS = ("route", "username", "password")
-BOOL_FIELDS = ("updateTargetNetwork", "updateReadOnlyNetwork")
+BOOL_FIELDS = ("updateTargetNetwork", "updateReadOnlyNetwork", UPDATE_TARGET_ALIAS)
 
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_INT_STRING = re.compile(r"[1-9][0-9]*")  # the string form the schema accepts for queryLimit
 _V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
 _KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
 # a name that a malformed reference was probably meant to carry: `$env:X`, `${ENV:X}`, `{env:X}`
@@ -102,23 +141,35 @@ def is_uuid(value: str) -> bool:
 
 
 def as_bool(value: Any) -> bool | None:
-    """A flag as the original tool reads it: a boolean, or the string "true"/"false"; else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    return None
+    """A flag as ndex-sync reads it (`coerce.jackson_bool`): its value, or None when refused."""
+    return coerce.jackson_bool(value).value
 
 
 def as_int(value: Any) -> int | None:
-    """queryLimit as the original tool reads it: a positive integer, or its decimal string; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return int(value) if value >= 1 else None
-    if isinstance(value, str) and _INT_STRING.fullmatch(value):
-        return int(value)
-    return None
+    """queryLimit as ndex-sync reads it (`coerce.jackson_int`), or None when it is refused or
+    below 1 (a limit that selects nothing)."""
+    n = coerce.jackson_int(value).value
+    return n if n is not None and n >= 1 else None
+
+
+def update_target(data: Any) -> bool:
+    """The plan's updateTargetNetwork as the run uses it: `updateTargetNetwork`, else its alias
+    `updateTarget`, read as ndex-sync reads it; false when absent or refused (then validation
+    has reported an error). For the IR: `CopyPlan.update_target`."""
+    if not isinstance(data, dict):
+        return False
+    name = "updateTargetNetwork" if "updateTargetNetwork" in data else UPDATE_TARGET_ALIAS
+    return bool(as_bool(data.get(name, False)))
+
+
+def update_read_only(data: Any) -> bool:
+    """The plan's updateReadOnlyNetwork as the run uses it (false when absent or refused)."""
+    return bool(as_bool(data.get("updateReadOnlyNetwork", False))) if isinstance(data, dict) else False
+
+
+def query_limit(data: Any) -> int | None:
+    """The plan's queryLimit as the run uses it, or None when absent, refused or below 1."""
+    return as_int(data.get("queryLimit")) if isinstance(data, dict) and "queryLimit" in data else None
 
 
 def route_base(route: str) -> str:
@@ -222,6 +273,15 @@ def _check_route(side: str, route: str, findings: Findings) -> None:
     if not has_reference and (parts is None or parts.scheme not in ("http", "https") or not parts.hostname):
         findings.report(ND_ROUTE_NOT_URL, f"{side} route {_quote(_masked(route))} is not an http(s) URL", at)
         return
+    port = _port(parts) if parts is not None and not has_reference else None
+    if port is not None:
+        findings.report(
+            ND_ROUTE_NOT_URL,
+            f"{side} route {_quote(_masked(route))} has port {port}: a port is 1-65535",
+            at,
+            hint="write the server's port, e.g. https://ndex.example.org:8443/v2, or none for the scheme's default",
+        )
+        return
     if route.endswith("}") or route_base(route).endswith("/v2"):
         return  # ends in a reference: only the run can tell
     findings.report(
@@ -239,14 +299,24 @@ def _split(route: str) -> SplitResult | None:
         return None
 
 
+def _port(parts: SplitResult) -> str | None:
+    """The route's port as written when it is not a port number 1-65535, else None."""
+    written = parts.netloc.rpartition("@")[2]
+    if written.startswith("["):  # IPv6: the port follows the bracket
+        written = written.partition("]")[2]
+    if ":" not in written:
+        return None
+    text = written.rpartition(":")[2]
+    if text == "":
+        return None  # `host:` means the default port
+    if text.isascii() and text.isdigit() and len(text) <= 5 and 1 <= int(text) <= 65535:
+        return None
+    return mask_text(text)[:20]
+
+
 def _masked(route: str) -> str:
-    """The route as printed: a password inside it (`user:pw@host`) becomes `***`."""
-    parts = _split(route)
-    if parts is None or parts.password is None:
-        return route
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+    """The route as printed: its password and query string masked (`secrets.mask_url`)."""
+    return mask_url(route)
 
 
 def _route_hint(parts: SplitResult) -> str | None:
@@ -303,27 +373,85 @@ def _check_id_list(ids: Any, findings: Findings) -> None:
 
 
 def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
-    limit = data.get("queryLimit")
-    if isinstance(limit, str) and "queryLimit" not in other and _INT_STRING.fullmatch(limit):
-        findings.report(
-            ND_COERCED_STRING,
-            f"queryLimit is the string {_quote(limit)}: write the number {limit}",
-            ("queryLimit",),
-        )
+    if "queryLimit" in data and "queryLimit" not in other:
+        _check_query_limit(data["queryLimit"], findings)
     for name in BOOL_FIELDS:
-        value = data.get(name)
-        if isinstance(value, str) and value in ("true", "false"):
+        if name in data:
+            _check_flag(name, data[name], findings)
+    if UPDATE_TARGET_ALIAS in data:
+        if "updateTargetNetwork" in data:
             findings.report(
-                ND_COERCED_STRING, f"{name} is the string {_quote(value)}: write the boolean {value}", (name,)
+                ND_UPDATE_TARGET_TWICE,
+                "updateTarget and updateTargetNetwork are both given: they are one setting",
+                (UPDATE_TARGET_ALIAS,),
+            )
+        else:
+            findings.report(
+                ND_UPDATE_TARGET_ALIAS,
+                "updateTarget is read as updateTargetNetwork (ndex-sync's setter name)",
+                (UPDATE_TARGET_ALIAS,),
             )
 
 
-def _check_read_only_flag(data: dict[str, Any], findings: Findings) -> None:
-    if as_bool(data.get("updateReadOnlyNetwork")) is not True:
+def _written(value: Any) -> str:
+    """A value as the plan writes it, for a message (masked, shortened)."""
+    return _quote(value) if isinstance(value, str) else _short(value)
+
+
+def _check_flag(name: str, value: Any, findings: Findings) -> None:
+    reading = coerce.jackson_bool(value)
+    if reading.silent:
         return
-    if "updateTargetNetwork" in data and as_bool(data["updateTargetNetwork"]) is not False:
-        return  # true, or a value the schema rejects
-    default = "" if "updateTargetNetwork" in data else " (its default)"
+    if reading.value is None:
+        findings.report(
+            ND_UNREADABLE_VALUE,
+            f"{name} {_written(value)} is not a boolean ndex-sync reads: {reading.note}",
+            (name,),
+            hint='write true or false (or "true", "false")',
+        )
+        return
+    word = "true" if reading.value else "false"
+    note = f"; {reading.note}" if reading.note else ""
+    message = f"{name} {_written(value)} is read as {word}{note}"
+    findings.report(ND_COERCED_STRING, message, (name,), hint=f"write {word}")
+
+
+def _check_query_limit(value: Any, findings: Findings) -> None:
+    reading = coerce.jackson_int(value)
+    at: JsonPath = ("queryLimit",)
+    if reading.value is None:
+        if reading.overflow:
+            message = f"queryLimit {_written(value)} is {reading.note} ndex-sync reads"
+            findings.report(ND_QUERY_LIMIT_RANGE, message, at)
+        else:
+            message = f"queryLimit {_written(value)} is not a number ndex-sync reads: {reading.note}"
+            findings.report(ND_UNREADABLE_VALUE, message, at, hint='write a whole number such as 10 (or "10")')
+        return
+    if reading.value < 1:
+        findings.report(
+            ND_QUERY_LIMIT_RANGE,
+            f"queryLimit {_written(value)} is read as {reading.value}: a plan selects at least 1 network",
+            at,
+            hint="write a queryLimit of 1 or more",
+        )
+        return
+    if not reading.silent:
+        note = f"; {reading.note}" if reading.note else ""
+        findings.report(
+            ND_COERCED_STRING,
+            f"queryLimit {_written(value)} is read as {reading.value}{note}",
+            at,
+            hint=f"write {reading.value}",
+        )
+
+
+def _check_read_only_flag(data: dict[str, Any], findings: Findings) -> None:
+    if as_bool(data.get("updateReadOnlyNetwork", False)) is not True:
+        return
+    name = "updateTargetNetwork" if "updateTargetNetwork" in data else UPDATE_TARGET_ALIAS
+    if name in data and as_bool(data[name]) is not False:
+        return  # true, or a value reported as unreadable
+    default = "" if name in data else " (its default)"
     findings.report(
         ND_READ_ONLY_WITHOUT_UPDATE,
         f"updateReadOnlyNetwork is true but updateTargetNetwork is false{default}: no copy is ever updated",
@@ -357,6 +485,8 @@ def _check_same_account(data: dict[str, Any], findings: Findings) -> None:
 
 
 def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -> None:
+    if _references_all_well_formed(doc.text):
+        return  # the common case, decided on the text without walking the data
     for path, value in _strings(data):
         if "$" not in value and "{" not in value:
             continue  # the common case: nothing that could start a reference
@@ -380,6 +510,15 @@ def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -
                 json_path=path,
                 hint=_reference_hint(fragment),
             )
+
+
+def _references_all_well_formed(text: str) -> bool:
+    """True when nothing in `text` but well-formed references could start one: no `$` and no
+    `{env` left once they are removed, and no `\\u` escape that could spell either."""
+    if not text or "\\u" in text:
+        return False  # no text to go by, or an escape that could spell `$`
+    rest = REFERENCE.sub("", text) if "${" in text else text
+    return "$" not in rest and "{env" not in rest.lower()
 
 
 def _strings(root: Any) -> list[tuple[JsonPath, str]]:
@@ -444,12 +583,13 @@ def _string_position(doc: Document, path: JsonPath, offset: int) -> Position | N
 
 
 def _quote(value: str, limit: int = 60) -> str:
-    s = json.dumps(value, ensure_ascii=False)
+    # masked before it is shortened: a cut could leave a password without the `@` that marks it
+    s = mask_text(json.dumps(value, ensure_ascii=False))
     return s if len(s) <= limit else s[: limit - 2] + '…"'
 
 
 def _short(value: Any) -> str:
-    return _quote(value) if isinstance(value, str) else json.dumps(value)[:40]
+    return _quote(value) if isinstance(value, str) else mask_text(json.dumps(value))[:40]
 
 
 def _json_type(value: Any) -> str:

@@ -164,3 +164,74 @@ def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> 
             checked = ws.files.get(template)
             if checked is not None and checked.doc is not None:
                 idtrack.check_profile(prof, ("profiles", i), checked.doc, findings)
+    check_profile_outputs(doc, ws, findings)
+
+
+def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings) -> None:
+    """A profile's `output` may never be an input of the workspace (the manifest, a template, the
+    ZMap config, a copy plan, a stylesfile, a pipe script, or a new *.json in the plans folder), nor anything
+    but a regular file: a run would overwrite the input, or block on a FIFO (docs/formats.md,
+    "Profile outputs"). Two profiles may not share an output either. Reported as ID514 / ID515 /
+    ID516 at the profile's `output` in the manifest."""
+    from ..pipeurl import PipeUrlError, parse_pipe_url, resolve_script
+    from ..zmapconfig import scheme, script_dir, source_names, stanza, stylesfile
+    from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE, ID_OUTPUT_TWICE
+
+    def same_file(a: str, b: str) -> bool:  # one resolved path, or one inode (a hard link)
+        try:
+            return os.path.realpath(a) == os.path.realpath(b) or os.path.samefile(a, b)
+        except OSError:
+            return False
+
+    profiles = doc.data.get("profiles") if isinstance(doc.data, dict) else None
+    if not isinstance(profiles, list):
+        return
+    base = _base(doc)
+    roles = {"manifest": "the manifest", "zmap": "the ZMap config", "copy-plan": "a copy plan"}
+    inputs: list[tuple[str, str]] = []  # (absolute path, what it is to the workspace)
+    for path, checked in ws.files.items():
+        kind = checked.dialect.name if checked.dialect is not None else ""
+        inputs.append((path, roles.get(kind, "a profile's template")))
+        zdata = checked.doc.data if kind == "zmap" and checked.doc is not None else None
+        for name in (None, *source_names(zdata)) if zdata is not None else ():
+            named = stylesfile(zdata, name)
+            if named is not None:
+                inputs.append((os.path.join(os.path.dirname(path), named[0]), "a stylesfile of the ZMap config"))
+            url = (stanza(zdata, name) or {}).get("url") if name is not None else None
+            if isinstance(url, str) and scheme(url) == "pipe":
+                try:
+                    script = resolve_script(parse_pipe_url(url), script_dir(zdata, os.path.dirname(path)))
+                except PipeUrlError:
+                    continue  # the ZMap rules report the url
+                inputs.append((script, f"the pipe script of source {name!r}"))
+    plans = _table(doc.data, "ndex").get("plans")
+    written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before
+    for i, prof in enumerate(profiles):
+        output = prof.get("output") if isinstance(prof, dict) else None
+        if not isinstance(output, str):
+            continue
+        at: JsonPath = ("profiles", i, "output")
+        full = os.path.join(base, output)
+        if not output.strip():
+            findings.report(ID_OUTPUT_NOT_FILE, "output is empty", at)
+            continue
+        earlier = next((name for p, name in written if same_file(full, p)), None)
+        written.append((full, str(prof.get("name"))))
+        if earlier is not None:
+            findings.report(ID_OUTPUT_TWICE, f"output {output} is also the output of profile {earlier!r}", at)
+            continue
+        role = next((r for p, r in inputs if same_file(full, p)), None)
+        if role is None and isinstance(plans, str) and output.endswith(".json") and same_file(
+            os.path.dirname(full), os.path.join(base, plans)
+        ):
+            role = "a copy plan (a *.json file in the plans folder)"
+        own = prof.get("template")
+        if role == "a profile's template" and isinstance(own, str) and same_file(full, os.path.join(base, own)):
+            role = "the profile's own template"
+        if role is not None:
+            message = f"output {output} is {role}, an input of the workspace: a run would overwrite it"
+            findings.report(ID_OUTPUT_IS_INPUT, message, at)
+        elif os.path.exists(full) and not os.path.isfile(full):
+            what = "a folder" if os.path.isdir(full) else "not a regular file"
+            findings.report(ID_OUTPUT_NOT_FILE, f"output {output} is {what}", at)
+

@@ -1,5 +1,5 @@
-"""Semantic rules for ZMap configs (DESIGN 2.2), and the readers the compiler uses on the
-normalized form `{stanza: {key: value}}` that `loaders.gkeyfile` produces.
+"""Semantic rules for ZMap configs (docs/formats.md), on the normalized form
+`{stanza: {key: value}}` that `loaders.gkeyfile` produces, read through `zmapconfig`.
 
 Decisions:
 * the sources are the names in `[ZMap] sources`, in that order (the column display order). A
@@ -16,13 +16,25 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics import JsonPath
-from ..document import Document, Findings, define
+from ..document import Code, Document, Findings, define
 from ..loaders import gkeyfile
-from ..pipeurl import PipeUrl, PipeUrlError, escapes_script_dir, parse_pipe_url, resolve_script
+from ..pipeurl import PipeUrlError, escapes_script_dir, parse_pipe_url, resolve_script
+from ..zmapconfig import (
+    SCHEMES,
+    SERVER_GROUPS,
+    ZMAP,
+    config_dir,
+    is_zmap_scheme,
+    scheme,
+    script_dir,
+    stanza,
+    stylesfile,
+)
 
 ZM_NO_STANZA = define(
     "ZM301", "error", "a name in [ZMap] sources has no stanza", "add a [name] stanza with a url, or take the name out"
@@ -53,7 +65,10 @@ ZM_UNKNOWN_SOURCE_KEY = define(
     "ZM307", "warning", "unknown key in a source stanza", "ZMap ignores keys it does not know"
 )
 ZM_NO_URL = define(
-    "ZM308", "error", "a source has no url", "add url = pipe:///script?args (or file://, http(s)://, acedb://)"
+    "ZM308",
+    "error",
+    "a source has no url",
+    "add url = pipe:///script?args, or a url of another scheme ZMap loads (file://, http://, ensembl://, …)",
 )
 ZM_LISTED_TWICE = define("ZM309", "warning", "a name is listed twice", "delete the second mention")
 ZM_PIPE_ESCAPES = define(
@@ -100,9 +115,12 @@ ZM_STYLESFILE_BROKEN = define(
     "ZM320", "error", "the stylesfile cannot be read", "check it on its own: ferryman validate --kind styles FILE"
 )
 ZM_PIPE_NO_SCRIPT = define("ZM321", "error", "a pipe:// URL names no script", "write pipe:///script?args")
-
-ZMAP = gkeyfile.ZMAP_STANZA
-SERVER_GROUPS = gkeyfile.SERVER_GROUPS_STANZA
+ZM_URL_SCHEME = define(
+    "ZM322",
+    "error",
+    "a source url has a scheme ZMap does not load",
+    "ZMap loads " + ", ".join(f"{s}://" for s in SCHEMES) + " urls; ferryman runs the pipe:// ones",
+)
 
 # The [ZMap] keys ZMap reads (its config loader and documentation), and the DESIGN 2.2 ones.
 KNOWN_ZMAP_KEYS = frozenset(
@@ -125,115 +143,13 @@ KNOWN_SOURCE_KEYS = frozenset(
 )  # fmt: skip
 
 
-# -- readers of the normalized form (also used by the compiler and the workspace rules) ----------
+def _report(findings: Findings, code: Code, message: str, at: JsonPath, hint: str | None = None) -> None:
+    """Report through the URL mask: a message may quote a url, never its password (docs/formats.md)."""
+    findings.report(code, gkeyfile.mask_urls(message), at, hint=None if hint is None else gkeyfile.mask_urls(hint))
 
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def source_names(data: Any) -> list[str]:
-    """The names in `[ZMap] sources`, in order (the column display order), each once."""
-    return list(dict.fromkeys(_strings(_dict(_dict(data).get(ZMAP)).get("sources"))))
-
-
-def stanza(data: Any, name: str) -> dict[str, Any] | None:
-    """The source stanza called `name`, or None (ZMap's own stanzas are never sources)."""
-    if name in gkeyfile.NON_SOURCE_STANZAS:
-        return None
-    value = _dict(data).get(name)
-    return value if isinstance(value, dict) else None
-
-
-def scheme(url: Any) -> str:
-    """`pipe`, `file`, `acedb`, `http`, `https` (lower-case), or "" when there is none."""
-    if not isinstance(url, str) or "://" not in url:
-        return ""
-    return url.split("://", 1)[0].lower()
-
-
-def server_groups(data: Any) -> dict[str, list[str]]:
-    """`[Server-groups]`: group name -> its members (each once), in file order."""
-    groups = _dict(_dict(data).get(SERVER_GROUPS))
-    return {name: list(dict.fromkeys(_strings(members))) for name, members in groups.items()}
-
-
-def config_dir(doc: Document) -> str:
-    """The folder of the config file: relative paths in it resolve against this."""
-    return os.path.dirname(doc.fs_path or os.path.abspath(doc.path))
-
-
-def script_dir(data: Any, base: str) -> str:
-    """`[ZMap] script-dir` made absolute against `base` (the config's folder); default `base`."""
-    value = _dict(_dict(data).get(ZMAP)).get("script-dir")
-    if isinstance(value, str) and value:
-        return os.path.abspath(os.path.join(base, value))
-    return os.path.abspath(base)
-
-
-def stylesfile(data: Any, source: str | None = None) -> tuple[str, JsonPath] | None:
-    """The stylesfile that applies to `source` (its own, else [ZMap]'s) and where it is named."""
-    if source is not None:
-        own = _dict(stanza(data, source)).get("stylesfile")
-        if isinstance(own, str) and own:
-            return own, (source, "stylesfile")
-    shared = _dict(_dict(data).get(ZMAP)).get("stylesfile")
-    if isinstance(shared, str) and shared:
-        return shared, (ZMAP, "stylesfile")
-    return None
-
-
-@dataclasses.dataclass(frozen=True)
-class ZMapSource:
-    """One source of a ZMap config as the compiler sees it."""
-
-    name: str
-    url: str
-    scheme: str
-    pipe: PipeUrl | None  # for pipe:// sources
-    script: str | None  # the pipe script's absolute path
-    featuresets: tuple[str, ...]
-    delayed: bool
-    sequence: bool
-    timeout: int | None
-
-
-def read_sources(data: Any, base: str) -> list[ZMapSource]:
-    """The listed sources that have a stanza and a url, in display order (`base`: config folder)."""
-    scripts = script_dir(data, base)
-    out: list[ZMapSource] = []
-    for name in source_names(data):
-        st = stanza(data, name)
-        url = st.get("url") if st is not None else None
-        if st is None or not isinstance(url, str):
-            continue
-        pipe: PipeUrl | None = None
-        script: str | None = None
-        if scheme(url) == "pipe":
-            try:
-                pipe = parse_pipe_url(url)
-                script = resolve_script(pipe, scripts)
-            except PipeUrlError:
-                pass
-        timeout = st.get("timeout")
-        out.append(
-            ZMapSource(
-                name=name,
-                url=url,
-                scheme=scheme(url),
-                pipe=pipe,
-                script=script,
-                featuresets=tuple(_strings(st.get("featuresets"))),
-                delayed=st.get("delayed") is True,
-                sequence=st.get("sequence") is True,
-                timeout=timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
-            )
-        )
-    return out
 
 
 # -- the rules -------------------------------------------------------------------------------
@@ -244,6 +160,7 @@ def check(doc: Document, findings: Findings) -> None:
     data = _dict(doc.data)
     base = config_dir(doc)
     listed = _check_sources_list(data, findings)
+    _check_schemes(data, listed, findings)
     _check_keys(data, listed, findings)
     _check_sequence(data, listed, findings)
     _check_server_groups(data, set(listed), findings)
@@ -262,20 +179,37 @@ def _check_sources_list(data: dict[str, Any], findings: Findings) -> list[str]:
             continue
         at: JsonPath = (ZMAP, "sources", i)
         if name in seen:
-            findings.report(ZM_LISTED_TWICE, f"source {name} is listed twice in [ZMap] sources", at)
+            _report(findings, ZM_LISTED_TWICE, f"source {name} is listed twice in [ZMap] sources", at)
             continue
         seen.add(name)
         st = stanza(data, name)
         if st is None:
-            findings.report(ZM_NO_STANZA, f"source {name} has no [{name}] stanza", at)
+            _report(findings, ZM_NO_STANZA, f"source {name} has no [{name}] stanza", at)
         elif "url" not in st:
-            findings.report(ZM_NO_URL, f"source [{name}] has no url", (name,))
+            _report(findings, ZM_NO_URL, f"source [{name}] has no url", (name,))
         else:
             usable.append(name)
     for name, st in data.items():
         if name not in seen and stanza(data, name) is not None and "url" in st:
-            findings.report(ZM_NOT_LISTED, f"stanza [{name}] has a url but is not listed in [ZMap] sources", (name,))
+            _report(findings, ZM_NOT_LISTED, f"stanza [{name}] has a url but is not listed in [ZMap] sources", (name,))
     return usable
+
+
+_SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")  # RFC 3986 section 3.1
+
+
+def _check_schemes(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
+    """Each source's url scheme is one ZMap loads (ZMap compares schemes case-insensitively)."""
+    for name in listed:
+        url = _dict(data.get(name)).get("url")
+        if not isinstance(url, str) or is_zmap_scheme(scheme(url)):
+            continue
+        written = url.split("://", 1)[0] if "://" in url else ""
+        if _SCHEME_NAME.fullmatch(written):
+            msg = f"url of source [{name}] has the scheme {written}://, which ZMap does not load"
+        else:  # no scheme at all: the value is not quoted (it may hold anything, a password included)
+            msg = f"url of source [{name}] does not start with a scheme such as pipe:// or file://"
+        _report(findings, ZM_URL_SCHEME, msg, (name, "url"))
 
 
 def _suggest(key: str, known: frozenset[str]) -> str:
@@ -287,12 +221,12 @@ def _check_keys(data: dict[str, Any], listed: list[str], findings: Findings) -> 
     for key in _dict(data.get(ZMAP)):
         if key not in KNOWN_ZMAP_KEYS:
             msg = f"unknown key {key} in [ZMap]{_suggest(key, KNOWN_ZMAP_KEYS)}"
-            findings.report(ZM_UNKNOWN_ZMAP_KEY, msg, (ZMAP, key))
+            _report(findings, ZM_UNKNOWN_ZMAP_KEY, msg, (ZMAP, key))
     for name in listed:
         for key in _dict(data.get(name)):
             if key not in KNOWN_SOURCE_KEYS:
                 msg = f"unknown key {key} in source [{name}]{_suggest(key, KNOWN_SOURCE_KEYS)}"
-                findings.report(ZM_UNKNOWN_SOURCE_KEY, msg, (name, key))
+                _report(findings, ZM_UNKNOWN_SOURCE_KEY, msg, (name, key))
 
 
 def _check_sequence(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
@@ -302,7 +236,7 @@ def _check_sequence(data: dict[str, Any], listed: list[str], findings: Findings)
         msg = f"sources {names} all have sequence = true; at most one source may provide the sequence"
         if len(providers) == 2:
             msg = f"sources {names} both have sequence = true; at most one source may provide the sequence"
-        findings.report(ZM_SEQUENCE_TWICE, msg, (providers[1], "sequence"))
+        _report(findings, ZM_SEQUENCE_TWICE, msg, (providers[1], "sequence"))
 
 
 def _check_server_groups(data: dict[str, Any], listed: set[str], findings: Findings) -> None:
@@ -315,17 +249,17 @@ def _check_server_groups(data: dict[str, Any], listed: set[str], findings: Findi
                 continue
             at: JsonPath = (SERVER_GROUPS, group, i)
             if member in seen:
-                findings.report(ZM_LISTED_TWICE, f"server group {group} lists {member} twice", at)
+                _report(findings, ZM_LISTED_TWICE, f"server group {group} lists {member} twice", at)
                 continue
             seen.add(member)
             st = stanza(data, member)
             if st is None:
-                findings.report(ZM_GROUP_MEMBER, f"server group {group} names {member}, which has no stanza", at)
+                _report(findings, ZM_GROUP_MEMBER, f"server group {group} names {member}, which has no stanza", at)
             elif member not in listed:
                 msg = f"server group {group} names {member}, which is not a source in [ZMap] sources"
-                findings.report(ZM_GROUP_MEMBER, msg, at)
+                _report(findings, ZM_GROUP_MEMBER, msg, at)
             elif scheme(st.get("url")) == "acedb":
-                findings.report(ZM_GROUP_ACEDB, f"server group {group} includes {member}, an acedb:// source", at)
+                _report(findings, ZM_GROUP_ACEDB, f"server group {group} includes {member}, an acedb:// source", at)
 
 
 def _shown(path: str, base: str) -> str:
@@ -351,7 +285,7 @@ def _check_pipes(data: dict[str, Any], listed: list[str], base: str, findings: F
     sd_value = _dict(data.get(ZMAP)).get("script-dir")
     if not scripts_ok:
         what = "does not exist" if not os.path.exists(scripts) else "is not a folder"
-        findings.report(ZM_SCRIPT_DIR, f"script-dir {sd_value} {what}", (ZMAP, "script-dir"))
+        _report(findings, ZM_SCRIPT_DIR, f"script-dir {sd_value} {what}", (ZMAP, "script-dir"))
     uses: dict[str, _ScriptUse] = {}
     resolved: dict[str, str | None] = {}  # path as written -> script path, None when it leads outside
     for name in listed:
@@ -362,11 +296,11 @@ def _check_pipes(data: dict[str, Any], listed: list[str], base: str, findings: F
         try:
             pipe = parse_pipe_url(url)
         except PipeUrlError as exc:
-            findings.report(ZM_PIPE_NO_SCRIPT, str(exc), at)
+            _report(findings, ZM_PIPE_NO_SCRIPT, str(exc), at)
             continue
         if pipe.short_form:
             msg = f"pipe://{pipe.path} puts the script where the host goes; read as the relative path {pipe.path}"
-            findings.report(ZM_PIPE_SHORT, msg, at, hint=f"write pipe:///{pipe.path}?… (three slashes)")
+            _report(findings, ZM_PIPE_SHORT, msg, at, hint=f"write pipe:///{pipe.path}?… (three slashes)")
         if pipe.seed_reads_absolute:
             sd = _shown_dir(scripts, base)
             msg = (
@@ -377,7 +311,7 @@ def _check_pipes(data: dict[str, Any], listed: list[str], base: str, findings: F
                 f"write pipe:///{pipe.seed_reading} for the absolute path, "
                 f"or pipe:///./{pipe.path} for the relative one"
             )
-            findings.report(ZM_PIPE_SEED_ABSOLUTE, msg, at, hint=hint)
+            _report(findings, ZM_PIPE_SEED_ABSOLUTE, msg, at, hint=hint)
         if not pipe.is_absolute and not scripts_ok:
             continue
         path = resolved.get(pipe.path, "")
@@ -386,7 +320,7 @@ def _check_pipes(data: dict[str, Any], listed: list[str], base: str, findings: F
             path = resolved[pipe.path] = None if escapes else resolve_script(pipe, scripts)
         if path is None:
             msg = f"script path {pipe.path} leads outside script-dir {_shown_dir(scripts, base)}"
-            findings.report(ZM_PIPE_ESCAPES, msg, at)
+            _report(findings, ZM_PIPE_ESCAPES, msg, at)
             continue
         if path in uses:
             uses[path].others += 1
@@ -402,10 +336,10 @@ def _check_script(path: str, use: _ScriptUse, base: str, findings: Findings) -> 
     at: JsonPath = (use.first, "url")
     if not os.path.isfile(path):
         what = "is a folder, not a script" if os.path.isdir(path) else "does not exist"
-        findings.report(ZM_SCRIPT_MISSING, f"script {shown} {what}{also}", at)
+        _report(findings, ZM_SCRIPT_MISSING, f"script {shown} {what}{also}", at)
         return
     if not os.access(path, os.X_OK):
-        findings.report(
+        _report(findings,
             ZM_SCRIPT_NOT_EXECUTABLE, f"script {shown} is not executable{also}", at, hint=f"chmod +x {shown}"
         )
         return
@@ -413,10 +347,10 @@ def _check_script(path: str, use: _ScriptUse, base: str, findings: Findings) -> 
         with open(path, "rb") as fh:
             head = fh.read(2)
     except OSError as exc:
-        findings.report(ZM_SCRIPT_MISSING, f"script {shown} cannot be read: {exc.strerror or exc}{also}", at)
+        _report(findings, ZM_SCRIPT_MISSING, f"script {shown} cannot be read: {exc.strerror or exc}{also}", at)
         return
     if head != b"#!":
-        findings.report(ZM_SCRIPT_NO_SHEBANG, f"script {shown} does not start with #!{also}", at)
+        _report(findings, ZM_SCRIPT_NO_SHEBANG, f"script {shown} does not start with #!{also}", at)
 
 
 @dataclasses.dataclass
@@ -433,14 +367,14 @@ class _StyleUse:
 
 def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings) -> _Styles:
     if not os.path.isfile(path):
-        findings.report(ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist", at)
+        _report(findings, ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist", at)
         return _Styles(None)
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        findings.report(ZM_STYLESFILE_BROKEN, f"stylesfile {shown} cannot be read: {reason}", at)
+        _report(findings, ZM_STYLESFILE_BROKEN, f"stylesfile {shown} cannot be read: {reason}", at)
         return _Styles(None)
     kf = gkeyfile.parse(text)
     errors = [p for p in kf.problems if p.code.severity.value == "error"]
@@ -448,7 +382,7 @@ def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings) -> _St
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         msg = f"stylesfile {shown} cannot be read: line {first.line}: {first.message}{more}"
-        findings.report(ZM_STYLESFILE_BROKEN, msg, at)
+        _report(findings, ZM_STYLESFILE_BROKEN, msg, at)
         return _Styles(None)
     return _Styles({name.lower() for name in kf.groups})
 
@@ -462,7 +396,7 @@ def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: 
         if without:
             shown = ", ".join(without[:3]) + (f" and {len(without) - 3} more" if len(without) > 3 else "")
             msg = f"no stylesfile in [ZMap] and no acedb:// source: the styles of {shown} are not defined"
-            findings.report(ZM_NO_STYLESFILE, msg, (ZMAP,))
+            _report(findings, ZM_NO_STYLESFILE, msg, (ZMAP,))
     loaded: dict[JsonPath, _Styles] = {}
     fs_style = {k.lower(): v for k, v in _dict(data.get("featureset-style")).items() if isinstance(v, str)}
     missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
@@ -497,7 +431,7 @@ def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: 
                 )
     for use in missing.values():
         also = f" (also named by {use.others} other source{'s' if use.others != 1 else ''})" if use.others else ""
-        findings.report(ZM_STYLE_MISSING, use.message + also, use.at)
+        _report(findings, ZM_STYLE_MISSING, use.message + also, use.at)
 
 
 def _style_refs(name: str, st: dict[str, Any], fs_style: dict[str, str]) -> Iterator[tuple[JsonPath, str, str | None]]:

@@ -8,7 +8,7 @@ in the text plan, and where its executor lives (imported lazily by the runtime).
 The plan compiler, the plan views, run selection, resume and the executor lookup loop over
 `registry()`; nothing else names a kind. Adding a kind is one module, one line in `_BUILTIN`, and
 its fragment in `schemas/plan.schema.json` (a test keeps the schema's kind list equal to the
-registry). See docs/plan.md, "Task kinds".
+registry). See docs/architecture.md, "Task kinds".
 """
 
 from __future__ import annotations
@@ -49,12 +49,21 @@ class TaskKind(Protocol):
         """The tasks of the workspace, in any order."""
         ...
 
+    def notes(self, ws: Workspace) -> list[str]:
+        """What the plan should say of the workspace beyond its tasks (what is left out, and why)."""
+        ...
+
     def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         """Files a successful task leaves, relative to the workspace root (resume checks them)."""
         ...
 
     def featuresets(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         """ZMap featuresets the task provides (for `run --featureset`)."""
+        ...
+
+    def reads(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        """Files the task reads beyond the plan's inputs (a pipe script), absolute or relative to
+        the workspace root: no task may write onto one."""
         ...
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
@@ -75,10 +84,16 @@ class BaseKind:
     network_gate = False
     executor: str | None = None
 
+    def notes(self, ws: Workspace) -> list[str]:
+        return []
+
     def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return ()
 
     def featuresets(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        return ()
+
+    def reads(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return ()
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
@@ -133,6 +148,11 @@ def specs(ws: Workspace) -> dict[str, tuple[str, TaskSpec]]:
         for s in k.specs(ws):
             out[s.id] = (name, s)
     return out
+
+
+def notes(ws: Workspace) -> list[str]:
+    """Every kind's notes on the workspace, kinds in rank order."""
+    return [n for k in sorted(registry().values(), key=lambda k: (k.rank, k.name)) for n in k.notes(ws)]
 
 
 def load_executor(path: str) -> Any:

@@ -1,8 +1,10 @@
 """The `ndex` kind: one task per copy plan file, `ndex:<plan-file-stem>` (DESIGN 2.3).
 
-A task holds both its source and its target host (per-host limits). Passwords stay references:
-`${env:NAME}`, or an `${input:FILE#/pointer}` to a literal in the (hash-checked) plan file.
-Routes appear with any userinfo and query string masked (docs/formats.md, copy plans).
+A task holds both its source and its target host (per-host limits), and the group
+`ndex-target:<user>@<host>` of its target account, so plans writing into one account never
+overlap. Passwords stay references: `${env:NAME}`, or an `${input:FILE#/pointer}` to a literal in
+the (hash-checked) plan file. Routes appear with any userinfo and query string masked
+(docs/formats.md, copy plans).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..secrets import mask_url_userinfo
+from ..secrets import mask_url
 from . import BaseKind, TaskSpec
 
 if TYPE_CHECKING:
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def _endpoint(e: Endpoint) -> dict[str, str]:
-    return {"route": mask_url_userinfo(e.route), "username": e.username, "password": e.password}
+    return {"route": mask_url(e.route), "username": e.username, "password": e.password}
 
 
 def _plural(n: int, word: str) -> str:
@@ -39,6 +41,9 @@ class NdexKind(BaseKind):
                 else {"query": c.query_string, "limit": c.query_limit, "account": c.query_account}
             )
             hosts = tuple(dict.fromkeys(h for h in (c.source.host, c.target.host) if h))
+            # plans that write into one target account run one at a time: two plans selecting the
+            # same network would both decide "copy" and leave a duplicate (docs/ndex.md)
+            account = (f"ndex-target:{c.target.username}@{c.target.host}",) if c.target.host else ()
             yield TaskSpec(f"ndex:{c.name}", {
                 "plan": c.path,
                 "plan_type": c.plan_type,
@@ -47,7 +52,7 @@ class NdexKind(BaseKind):
                 "selection": selection,
                 "update_target": c.update_target,
                 "update_read_only": c.update_read_only,
-            }, hosts=hosts)
+            }, hosts=hosts, groups=account)
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
         a = action

@@ -58,8 +58,22 @@ class PipeKind(BaseKind):
                 "output": f"{state}/gff/{file_name(s.name)}.gff",
             }, delayed=s.delayed, groups=tuple(sorted(set(member_of.get(s.name, ())))))
 
+    def notes(self, ws: Workspace) -> list[str]:
+        """Sources ZMap loads itself (ensembl://, trackhub://, file://, …): not run by ferryman."""
+        if ws.zmap is None:
+            return []
+        others = [f"{s.name} ({s.scheme}://)" for s in ws.zmap.sources if s.pipe is None]
+        if not others:
+            return []
+        shown = ", ".join(others[:8]) + (f", … and {len(others) - 8} more" if len(others) > 8 else "")
+        return [f"{len(others)} ZMap source{'s' if len(others) != 1 else ''} not run by ferryman "
+                f"(ZMap loads {'them' if len(others) != 1 else 'it'} itself): {shown}"]
+
     def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return (str(action["output"]),)
+
+    def reads(self, action: Mapping[str, Any]) -> tuple[str, ...]:
+        return (str(action["script"]),)
 
     def featuresets(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(action.get("featuresets", ()))

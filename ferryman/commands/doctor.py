@@ -91,8 +91,11 @@ def _inputs(ws: Workspace) -> list[Verdict]:
     for item in ws.inputs:
         path = os.path.join(ws.root, item.path)
         try:
-            with open(path, "rb") as fh:
-                fh.read(1)
+            if item.path.endswith("/"):  # a copy-plan folder: its listing is the input
+                os.listdir(path)
+            else:
+                with open(path, "rb") as fh:
+                    fh.read(1)
         except OSError as exc:
             out.append(Verdict("input", "broken", f"{item.path}: {exc.strerror}", "restore the file or fix the path"))
     if not out:

@@ -1,7 +1,8 @@
 """Check GFF2/GFF3 files the way the runtime checks a pipe script's output (see docs/gff.md).
 
-Errors go to stderr as `path:LINE: message` (or to stdout as JSON with --format json); `-` reads
-standard input. Exit 0 when every file is valid, 1 when one is not, 2 on usage errors.
+Errors go to stderr as `path:LINE: message`, warnings as `path:LINE: warning: message` (or to
+stdout as JSON with --format json); `-` reads standard input.
+Exit 0 when every file is valid, 1 when one is not, 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -30,24 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="show at most N errors per file; the rest are counted (default 100)",
     )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        metavar="N",
-        help="processes per large file: 1, or 2 to check its halves at once when a CPU is idle (default: 2)",
-    )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
-
-
-def _default_jobs() -> int:
-    """Two processes per large file when this process may use two CPUs (the checker itself only
-    starts the second one when a CPU is idle)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return 2 if cpus >= 2 else 1
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,8 +39,6 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_errors < 1:
         raise UsageError(f"--max-errors must be at least 1, not {args.max_errors}")
-    if args.jobs < 0:
-        raise UsageError(f"--jobs must be 1 or more (0: choose), not {args.jobs}")
     if args.paths.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
     for path in args.paths:
@@ -64,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file: {path}")
         if os.path.isdir(path):
             raise UsageError(f"{path} is a folder; give GFF files")
-    jobs = args.jobs or _default_jobs()
 
     outcomes: list[Outcome] = []
     for path in args.paths:
@@ -73,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             if path == "-":
                 result = check_stream(sys.stdin.buffer, args.max_errors)
             else:
-                result = check_file(path, args.max_errors, jobs=jobs)
+                result = check_file(path, args.max_errors)
         except OSError as exc:
             outcomes.append((shown, None, f"cannot read: {exc.strerror or exc}"))
             continue
@@ -89,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
                 out.append(f"{shown}: {problem}\n")
                 continue
             assert r is not None
-            out.extend(e.text(shown) + "\n" for e in r.errors)
+            shown_lines = [(e.line, 0, e.text(shown)) for e in r.errors]
+            shown_lines += [(w.line, 1, f"{shown}:{w.line}: warning: {w.message}") for w in r.warnings]
+            out.extend(text + "\n" for _, _, text in sorted(shown_lines))
             if r.truncated:
                 hidden = r.error_count - len(r.errors)
                 plural = "s" if hidden != 1 else ""
@@ -124,6 +107,7 @@ def _as_json(outcomes: list[Outcome]) -> dict[str, object]:
                 "error_count": r.error_count,
                 "truncated": r.truncated,
                 "errors": [{"line": e.line, "message": e.message} for e in r.errors],
+                "warnings": [{"line": w.line, "message": w.message} for w in r.warnings],
             }
         )
     return {"valid": all(f["valid"] for f in files), "files": files}

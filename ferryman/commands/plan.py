@@ -22,6 +22,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-delayed", action="store_true", help="delayed sources run too")
     p.add_argument("--only", nargs="+", metavar="ID", help="only these tasks")
     p.add_argument("--with-deps", action="store_true", help="with --only: and the tasks they need")
+    p.add_argument(
+        "--refresh", action="store_true",
+        help="ask the NDEx servers what each network would get (copy / update / skip and why); writes nothing",
+    )
 
 
 def _say(text: str) -> None:
@@ -91,7 +95,53 @@ def run(args: argparse.Namespace) -> int:
                 raise FerrymanError(f"cannot save the plan to {args.out}: {exc.strerror or exc}") from None
             _say(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
         sys.stdout.write(render(plan, args.format))
+    if args.refresh:
+        return refresh(plan, args.format)
     return ExitCode.OK
+
+
+def refresh(plan: object, fmt: str) -> int:
+    """`plan --refresh`: for each ndex task, each selected network's decision and reason, asked of
+    both servers through the run's HTTP session and secrets (read-only: nothing is written).
+    Exit 1 when a plan cannot be asked (a server down, a refused login)."""
+    import json
+
+    from ferryman.compiler.plan import Plan
+    from ferryman.runtime.executors.ndex import summarize
+    from ferryman.runtime.ndex.copy import run_copy_plan
+    from ferryman.runtime.services import RunContext
+
+    assert isinstance(plan, Plan)
+    ctx = RunContext.for_plan(plan, os.path.join(plan.root, plan.state_dir))
+    report: dict[str, object] = {}
+    failed = 0
+    lines = ["", "NDEx refresh (both servers asked; nothing written):"]
+    for task in plan.tasks:
+        if not task.hosts or "selection" not in task.action:
+            continue
+        session = ctx.http_session()
+        try:
+            for side in ("source", "target"):
+                spec = task.action[side]
+                ctx.redact.add_basic_auth(ctx.secret(spec["username"]), ctx.secret(spec["password"]))
+            records = run_copy_plan(session, task.action, ctx.secret, 4, ctx.stop, refresh=True)
+        except FerrymanError as exc:
+            failed += 1
+            report[task.id] = {"error": ctx.redact(exc.message)}
+            lines.append(f"  {task.id}: cannot ask: {ctx.redact(exc.message)}")
+            continue
+        finally:
+            session.close()
+        report[task.id] = [r.as_dict() for r in records]
+        lines.append(f"  {task.id}: {summarize(records)}")
+        for r in records:
+            target = f" -> {r.target_id}" if r.target_id else ""
+            lines.append(f"    {r.decision:<6} {r.name or '(no name)'} {r.source_id}{target}: {r.reason}")
+    if fmt == "json":
+        sys.stderr.write(json.dumps({"refresh": report}, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(ctx.redact("\n".join(lines) + "\n"))
+    return ExitCode.FAILED if failed else ExitCode.OK
 
 
 def _file_in_the_way(path: str) -> str | None:
