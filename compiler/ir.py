@@ -14,12 +14,11 @@ from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
 
-from . import zmapconfig
+from . import copyplan, zmapconfig  # copyplan: one reading of copy-plan values, for rules and IR
 from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
-from .rules import ndex as ndex_rules  # one reading of copy-plan values (compiler.coerce), rules and IR
 from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
 __all__ = [
@@ -222,11 +221,11 @@ def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
         source=endpoint("source"),
         target=endpoint("target"),
         query_string=str(data["queryString"]) if "queryString" in data else None,
-        query_limit=ndex_rules.query_limit(data),
+        query_limit=copyplan.query_limit(data),
         query_account=str(data["queryAccountName"]) if data.get("queryAccountName") else None,
         id_list=tuple(str(i).lower() for i in ids) if isinstance(ids, list) else (),
-        update_target=ndex_rules.update_target(data),
-        update_read_only=ndex_rules.update_read_only(data),
+        update_target=copyplan.update_target(data),
+        update_read_only=copyplan.update_read_only(data),
     )
 
 

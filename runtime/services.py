@@ -239,11 +239,6 @@ class RunContext:
             if self.on_groups is not None:
                 self.on_groups(groups)
 
-    def process_groups(self) -> list[int]:
-        """The process group ids of the scripts running now (each script leads its own group)."""
-        with self._lock:
-            return [p.pid for p in self._procs]
-
     def terminate_all(self) -> None:
         """Stop every running child's whole process group (SIGTERM; executors follow with SIGKILL)."""
         self.stop.set()

@@ -11,10 +11,19 @@ from pathlib import Path
 import pytest
 
 from ferryman.runtime import gff
-from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file
+from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file, native
 from ferryman.runtime.gff.gff3 import Gff3
 
 from .conftest import ROOT, ferryman
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def gff_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both GFF3 fast paths: the compiled one and the pure-Python fallback."""
+    if request.param == "compiled" and not native.AVAILABLE:
+        pytest.fail(f"the compiled GFF path is not built: {native.REASON}")
+    monkeypatch.setenv("FERRYMAN_GFF_NATIVE", "1" if request.param == "compiled" else "0")
+    return str(request.param)
 
 CORPUS = ROOT / "tests" / "data" / "gff"
 H = "##gff-version 3\n"
@@ -546,7 +555,7 @@ def test_state_does_not_grow_with_closed_sections() -> None:
     # after the last ###: nothing waits, nothing is open; only the closed IDs remain (for uniqueness)
     body = checker.body
     assert isinstance(body, Gff3)
-    assert (body.ids, body.pending, body.chains) == ({}, {}, {})
+    assert (len(body.ids), body.pending, body.chains) == (0, {}, {})
     assert len(body.closed) == 200 * 3
     checker.feed(b"chr1\t.\texon\t1\t10\t.\t+\t.\tParent=later\n")
     assert list(body.pending) == [b"later"]

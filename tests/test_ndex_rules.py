@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from ferryman.compiler import copyplan
+from ferryman.compiler.copyplan import as_bool, as_int, is_uuid, route_base
 from ferryman.compiler.document import Findings
 from ferryman.compiler.loaders.jsonfile import load_text
 from ferryman.compiler.rules import ndex
-from ferryman.compiler.rules.ndex import as_bool, as_int, is_uuid, route_base
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schemas" / "copy-plan.schema.json"
@@ -394,11 +395,11 @@ def test_coercion_helpers_read_values_as_the_original_tool_does() -> None:
 
 
 def test_run_values_for_the_ir() -> None:
-    assert ndex.update_target({"updateTarget": "True"}) is True
-    assert ndex.update_target({"updateTargetNetwork": "false", "updateTarget": True}) is False
-    assert ndex.update_target({}) is False and ndex.update_target({"updateTargetNetwork": "TRUE"}) is False
-    assert ndex.update_read_only({"updateReadOnlyNetwork": 1}) is True
-    assert ndex.query_limit({"queryLimit": "010"}) == 10 and ndex.query_limit({}) is None
+    assert copyplan.update_target({"updateTarget": "True"}) is True
+    assert copyplan.update_target({"updateTargetNetwork": "false", "updateTarget": True}) is False
+    assert copyplan.update_target({}) is False and copyplan.update_target({"updateTargetNetwork": "TRUE"}) is False
+    assert copyplan.update_read_only({"updateReadOnlyNetwork": 1}) is True
+    assert copyplan.query_limit({"queryLimit": "010"}) == 10 and copyplan.query_limit({}) is None
 
 
 def test_uuid_and_route_helpers() -> None:

@@ -117,7 +117,3 @@ def _special(mode: int) -> str | None:
         if test(mode):
             return what
     return "not a regular file"
-
-
-def is_file(path: str) -> bool:
-    return os.path.isfile(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -125,7 +124,3 @@ def nearest(table: dict[JsonPath, tuple[int, int]], path: JsonPath) -> tuple[int
         if path[:n] in table:
             return table[path[:n]]
     return (1, 1)
-
-
-def as_dict(data: Any) -> dict[str, Any]:
-    return data if isinstance(data, dict) else {}

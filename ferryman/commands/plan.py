@@ -39,10 +39,10 @@ def _say(text: str) -> None:
 
 def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
     """Validate, build the IR and compile; errors are printed as located diagnostics (exit 1)."""
-    from ferryman.compiler.diagnostics import render, summary_line
     from ferryman.compiler.ir import build
     from ferryman.compiler.plan import GraphError, compile
     from ferryman.compiler.validate import load_workspace
+    from ferryman.output import render_findings, summary_line
 
     from . import no_gc
 
@@ -53,11 +53,11 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         loaded = load_workspace(manifest)
     warnings = [d for d in loaded.diagnostics if not d.is_error]
     if not loaded.ok:
-        _say(render(loaded.diagnostics, "text", files_checked=len(loaded.files)))
+        _say(render_findings(loaded.diagnostics, "text", files_checked=len(loaded.files)))
         _say(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
         raise SystemExit(ExitCode.FAILED)
     if warnings:
-        _say(render(warnings, "text", files_checked=len(loaded.files)))
+        _say(render_findings(warnings, "text", files_checked=len(loaded.files)))
     try:
         with no_gc():
             return compile(build(loaded), include_delayed=include_delayed)
@@ -65,7 +65,7 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         from ferryman.compiler.taskgraph import diagnostics
 
         assert loaded.manifest is not None
-        _say(render(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
+        _say(render_findings(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
         raise SystemExit(ExitCode.FAILED) from None
 
 

@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
+from ..output import FORMATS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,11 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
     p.add_argument("--log-format", choices=["text", "json"], default="text")
     p.add_argument("--force-stale", action="store_true", help="run a saved plan even if its inputs changed")
+    p.add_argument("--format", choices=FORMATS,
+                   help="the final result: text (the summary), json (one line), github (annotations of failed"
+                        " tasks); default text, or json with --log-format json (docs/run.md)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ferryman.compiler.plan import Plan, load_plan
-    from ferryman.runtime.report import render_summary
     from ferryman.runtime.runner import RunOptions, execute
 
     from .plan import compile_workspace
@@ -55,15 +58,12 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume, progress=args.progress, log_format=args.log_format, force_stale=args.force_stale,
     )
     result = execute(plan, opts)
-    s = result.summary
-    if args.log_format == "json":
-        import json
+    # the final result (ferryman/output.py); with --log-format json it defaults to json, the last
+    # line of the event stream
+    from ..output import render_run
 
-        text = json.dumps({"event": "run-end", "run": s.run_id, "status": s.status, "counts": s.counts()},
-                          sort_keys=True) + "\n"
-    else:
-        text = render_summary(s)
-    _write_summary(text)
+    fmt = args.format or ("json" if args.log_format == "json" else "text")
+    _write_summary(render_run(result.summary, fmt))
     return result.exit_code
 
 

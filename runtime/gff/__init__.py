@@ -6,7 +6,8 @@ and may stop early once `limit_reached`. `check_file`, `check_stream` and `check
 
 The parts: `model` (results, the report, helpers), `gff3` (the reference line-by-line check and
 the state of IDs, parents and CDS chains), `fast` (the whole-chunk fast path over that state),
-`gff2`, and `checker` (bytes to lines, the line length limit, the version line).
+`gff2`, `checker` (bytes to lines, the line length limit, the version line), and the compiled
+fast path `_scan` (runtime/gff/_scan.c) with `native`, which says whether it is in use.
 """
 
 from .checker import GffChecker, check_bytes, check_file, check_stream

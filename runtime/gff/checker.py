@@ -16,6 +16,8 @@ from .fast import check_lines, plain_chunk
 from .gff2 import Gff2
 from .gff3 import Gff3
 from .model import LINE_LIMIT, VERSION_EXPECTED, GffError, GffResult, Report, show, version_of
+from .native import loaded as _native_loaded
+from .native import module as _native_module
 
 __all__ = ["GffChecker", "check_bytes", "check_file", "check_stream"]
 
@@ -29,9 +31,19 @@ class GffChecker:
     `max_errors` caps the stored errors (None: no cap); every error is still counted, and
     `limit_reached` tells a caller it may stop feeding. `fast=False` checks every line by the
     reference path (for tests that compare the two). `line_limit` is the longest line in bytes.
+    `native` chooses the GFF3 fast path: None (default) the compiled one when it is available
+    (runtime/gff/native.py), True the compiled one (ImportError when it is not built), False the
+    pure-Python one. Every path reports the same errors and warnings.
     """
 
-    def __init__(self, max_errors: int | None = 1000, *, fast: bool = True, line_limit: int = LINE_LIMIT) -> None:
+    def __init__(
+        self,
+        max_errors: int | None = 1000,
+        *,
+        fast: bool = True,
+        line_limit: int = LINE_LIMIT,
+        native: bool | None = None,
+    ) -> None:
         self.report = Report(max_errors)
         self.lines = 0  # complete lines consumed so far
         self.version: str | None = None
@@ -44,6 +56,14 @@ class GffChecker:
         self._parts: list[bytes] = []  # chunks without a newline, joined when one arrives
         self._held = 0  # bytes in _rest and _parts
         self._piece_line = 0  # a FASTA line being checked in pieces: its number; 0: none
+        if native is None:
+            module = _native_module() if fast else None
+        elif native:
+            module = _native_loaded() if fast else None  # ImportError when it is not built
+        else:
+            module = None
+        self._scan = module.scan if module is not None else None
+        self.native = self._scan is not None  # the compiled GFF3 fast path is in use
 
     # ---------------------------------------------------------------- public API
 
@@ -149,6 +169,20 @@ class GffChecker:
 
     def _text(self, text: bytes) -> None:
         """`text` holds complete lines, each ending in a newline."""
+        body = self.body
+        if (
+            self._scan is not None
+            and self._mode == _BODY
+            and not self._piece_line
+            and isinstance(body, Gff3)
+            and not body.in_fasta
+        ):
+            # the compiled path: every line up to the FASTA section or a line over the limit
+            pos, count = self._scan(body, text, self.lines + 1, self.line_limit)
+            self.lines += count
+            if pos == len(text):
+                return
+            text = text[pos:]
         base = self.lines + 1
         lines = text.split(b"\n")
         lines.pop()
@@ -184,7 +218,14 @@ class GffChecker:
         if not lines:
             return
         body = self.body
-        if self.fast and isinstance(body, Gff3) and not body.in_fasta and plain_chunk(text):
+        if self._scan is not None and isinstance(body, Gff3) and not body.in_fasta:
+            count = self._scan(body, text, base, self.line_limit)[1]
+            if count == len(lines):
+                return
+            lines, base = lines[count:], base + count  # the FASTA section
+            self._lines(lines, base)
+            return
+        if self.fast and isinstance(body, Gff3) and not body.native and not body.in_fasta and plain_chunk(text):
             check_lines(body, lines, base)
         else:
             self._lines(lines, base)
@@ -208,7 +249,7 @@ class GffChecker:
             self._mode = _STOPPED  # not GFF at all: one error, not one per line
             return
         self.version = version
-        self.body = Gff2(self.report) if version == "2" else Gff3(self.report)
+        self.body = Gff2(self.report) if version == "2" else Gff3(self.report, native=self._scan is not None)
         self._mode = _BODY
 
     def _finish(self) -> None:

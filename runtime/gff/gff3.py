@@ -11,6 +11,8 @@ A file without `###` keeps every ID open to its end, so this is what memory grow
 
 from __future__ import annotations
 
+from typing import cast
+
 from .model import (
     CDS_TYPES,
     COLUMN_NAMES,
@@ -68,10 +70,13 @@ class Chain:
 class Gff3:
     """The GFF3 body after the version line: features, directives, and FASTA after ##FASTA."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, native: bool = False) -> None:
+        """`native`: keep the IDs in the compiled `_scan.IdTable` (same interface as the dict and
+        set used here) so that `_scan.scan` can check lines against them (docs/gff.md, "Speed")."""
         self.report = report
         self.error = report.error
         self.in_fasta = False
+        self.native = native
         self.ids: dict[bytes, int] = {}  # open IDs (since the last ###) -> record
         self.keys: list[tuple[bytes, bytes, bytes, bytes]] = []  # (seqid, source, type, strand)
         self.key_index: dict[tuple[bytes, bytes, bytes, bytes], int] = {}
@@ -80,6 +85,12 @@ class Gff3:
         self.chains: dict[bytes, Chain] = {}  # CDS chains: Parent, or b"\n" + ID without Parent
         self.seqs: dict[bytes, list[int]] = {}  # seqid -> [lo, hi, region line, first feature line]
         self._fasta_header_due = False
+        if native:
+            from . import _scan
+
+            # the IdTable offers the dict and set operations this class uses
+            self.ids = cast("dict[bytes, int]", _scan.IdTable())
+            self.closed = cast("set[bytes]", _scan.IdTable())
 
     # ---------------------------------------------------------------- lines
 
