@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -136,6 +137,8 @@ class RunContext:
     _procs: set[subprocess.Popen[bytes]] = dataclasses.field(default_factory=set)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _slots: dict[str, threading.BoundedSemaphore] = dataclasses.field(default_factory=dict)
+    # told the process groups running now, on every start and end (the lock file records them)
+    on_groups: Callable[[list[int]], None] | None = None
 
     @classmethod
     def for_plan(cls, plan: Plan, state_dir: str, environ: Mapping[str, str] | None = None) -> RunContext:
@@ -222,12 +225,19 @@ class RunContext:
 
     # -- processes --------------------------------------------------------------------------
     def track(self, proc: subprocess.Popen[bytes]) -> None:
+        """Register a script started in its own process group (`start_new_session=True`)."""
         with self._lock:
             self._procs.add(proc)
+            groups = [p.pid for p in self._procs]
+            if self.on_groups is not None:
+                self.on_groups(groups)
 
     def untrack(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._procs.discard(proc)
+            groups = [p.pid for p in self._procs]
+            if self.on_groups is not None:
+                self.on_groups(groups)
 
     def terminate_all(self) -> None:
         """Stop every running child's whole process group (SIGTERM; executors follow with SIGKILL)."""
@@ -236,6 +246,41 @@ class RunContext:
             procs = list(self._procs)
         for p in procs:
             kill_group(p, signal.SIGTERM)
+
+
+def die_with_parent() -> Callable[[], None]:
+    """A `preexec_fn` for scripts: PR_SET_PDEATHSIG=SIGKILL, so the script is killed when the
+    ferryman thread that started it dies (kill -9 included). Its own children stay in its process
+    group, which the lock file records for the next run (docs/run.md, "Journal, resume, lock,
+    signals"). Only async-signal-safe work happens in the child: libc is loaded here, before fork."""
+    parent = os.getpid()
+    prctl = _prctl()
+    if prctl is None:  # not Linux: the lock's process groups still clean up
+        return lambda: None
+
+    def setup() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # ferryman died between fork and prctl
+            os._exit(1)
+
+    return setup
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+@functools.lru_cache(maxsize=1)
+def _prctl() -> Callable[..., int] | None:
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    fn.restype = ctypes.c_int
+    f: Callable[..., int] = fn
+    return f
 
 
 def kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:

@@ -214,6 +214,9 @@ def test_sigint_then_resume_completes(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(lambda: trace.is_file() and "fast" in trace.read_text())
     _wait_for(lambda: _running("slow", root))
+    # the trace is written just before the script exits: wait until the run has recorded its end
+    _wait_for(lambda: '"status": "succeeded", "task": "pipe:fast"' in "".join(
+        p.read_text() for p in (root / ".ferryman" / "runs").glob("*/journal.jsonl")))
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err

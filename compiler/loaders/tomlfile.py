@@ -12,7 +12,7 @@ else:  # pragma: no cover
 
 from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document
-from . import IO_NUMBER, IO_TOML_SYNTAX, LoadResult, file_diagnostic, long_integer_message
+from . import IO_NUMBER, IO_TOML_SYNTAX, IO_TOO_DEEP, LoadResult, file_diagnostic, long_integer_message
 
 __all__ = ["load_text", "locate", "nearest", "positions", "tomllib"]
 
@@ -24,6 +24,8 @@ _KEY = re.compile(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nesting level: `a = [[[[…` thousands deep
+        return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, "TOML nested too deep to read", 1, 1)])
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _AT.search(msg)

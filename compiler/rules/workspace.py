@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,11 @@ WS_MISSING_INPUT = define("WS601", "error", "an input named by the manifest does
 WS_NO_PLANS = define("WS602", "warning", "the copy-plan directory holds no *.json plan")
 WS_DUPLICATE_PROFILE = define("WS603", "error", "two profiles share a name")
 WS_STATE_DIR = define("WS605", "error", "state_dir is not a usable folder")
+WS_NOT_FINITE = define("WS606", "error", "a number is NaN or infinite", "write a finite number")
+WS_REGION_BACKWARDS = define("WS607", "error", "the region starts after it ends")
+WS_PLAN_STEM_TWICE = define(
+    "WS608", "error", "two copy plans share a file stem (task ids are ndex:<stem>)", "rename one of the files"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +79,8 @@ def referenced_inputs(doc: Document, findings: Findings) -> Iterator[InputRef]:
     for path, kind, at in candidates:
         if os.path.isfile(path):
             yield InputRef(os.path.abspath(path), kind, at)
+        elif os.path.exists(path):  # a FIFO, device or folder: never opened (a FIFO would block)
+            findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} is not a regular file", at)
         else:
             findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} does not exist", at)
 
@@ -94,6 +102,52 @@ def check(doc: Document, findings: Findings) -> None:
         full = os.path.join(_base(doc), state)
         if os.path.exists(full) and not os.path.isdir(full):
             findings.report(WS_STATE_DIR, f"state_dir {state} exists and is not a folder", ("workspace", "state_dir"))
+    check_finite_numbers(doc, findings)
+    check_region(doc, findings)
+    check_plan_stems(doc, findings)
+
+
+def check_finite_numbers(doc: Document, findings: Findings) -> None:
+    """TOML allows `nan` and `inf`; no number of the manifest means anything as either (a timeout
+    of NaN never expires, and compares false with every bound the schema sets), so every one is
+    refused where it is written (docs/run.md, "Limits")."""
+
+    def walk(value: Any, at: JsonPath) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            findings.report(WS_NOT_FINITE, f"{'.'.join(map(str, at))} is {value}", at)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*at, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*at, i))
+
+    walk(doc.data, ())
+
+
+def check_region(doc: Document, findings: Findings) -> None:
+    """`[zmap] region`: start <= end (ZMap's zmap_start/zmap_end; a pipe script given a backwards
+    region returns nothing or fails)."""
+    region = _table(doc.data, "zmap").get("region")
+    if not isinstance(region, dict):
+        return
+    start, end = region.get("start"), region.get("end")
+    if isinstance(start, int) and isinstance(end, int) and start > end:
+        at: JsonPath = ("zmap", "region", "start")
+        findings.report(WS_REGION_BACKWARDS, f"region start {start} is after its end {end}", at)
+
+
+def check_plan_stems(doc: Document, findings: Findings) -> None:
+    """Each copy plan becomes the task `ndex:<file stem>`: two plans with one stem (a list naming
+    `a/nets.json` and `b/nets.json`) would make one task and silently drop the other."""
+    seen: dict[str, str] = {}
+    base = _base(doc)
+    for path, at in plan_files(doc):
+        stem = os.path.splitext(os.path.basename(path))[0]
+        shown = os.path.relpath(path, base)
+        if stem in seen and os.path.normpath(seen[stem]) != os.path.normpath(shown):
+            findings.report(WS_PLAN_STEM_TWICE, f"copy plans {seen[stem]} and {shown} share the stem {stem!r}", at)
+        seen.setdefault(stem, shown)
 
 
 def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> None:

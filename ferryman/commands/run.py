@@ -2,7 +2,8 @@
 
 Exit codes: 0 every task succeeded; 1 a task failed (or invalid input); 2 usage; 3 the saved plan is
 stale (an input changed; --force-stale runs it anyway); 4 another run holds the workspace lock;
-130 interrupted (SIGINT/SIGTERM: children are terminated and the journal is written).
+70 internal error (a bug); 130 interrupted (SIGINT/SIGTERM: children are terminated and the journal
+is written). A reader that closes stdout or stderr early does not change the exit code.
 """
 
 from __future__ import annotations
@@ -66,5 +67,17 @@ def run(args: argparse.Namespace) -> int:
     from ..output import render_run
 
     fmt = args.format or ("json" if args.log_format == "json" else "text")
-    sys.stdout.write(render_run(result.summary, fmt))
+    _write_summary(render_run(result.summary, fmt))
     return result.exit_code
+
+
+def _write_summary(text: str) -> None:
+    """Print the summary; a reader that left (`| head -1`) changes nothing: the run has ended and
+    its exit code still says how the tasks went (docs/run.md, "Exit status")."""
+    from ferryman.runtime.progress import stream_gone
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError, AttributeError):  # BrokenPipeError, a closed or missing stdout
+        stream_gone(sys.stdout)

@@ -37,7 +37,8 @@ def _state_dir(manifest: str) -> str:
         with open(manifest, "rb") as fh:
             data = tomllib.load(fh)
     except (OSError, ValueError, RecursionError) as exc:
-        raise UsageError(f"cannot read {manifest}: {exc}") from None
+        why = "nested too deep" if isinstance(exc, RecursionError) else exc
+        raise UsageError(f"cannot read {manifest}: {why}") from None
     return os.path.join(os.path.dirname(os.path.abspath(manifest)), state_dir_name(data))
 
 
