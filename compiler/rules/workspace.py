@@ -120,8 +120,8 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
     but a regular file: a run would overwrite the input, or block on a FIFO (docs/formats.md,
     "Profile outputs"). Two profiles may not share an output either. Reported as ID514 / ID515 /
     ID516 at the profile's `output` in the manifest."""
-    from ..pipeurl import PipeUrlError, parse_pipe_url, resolve_script
-    from ..zmapconfig import scheme, script_dir, source_names, stanza, stylesfile
+    from ..pipeurl import PipeUrlError, parse_pipe_url
+    from ..zmapconfig import ScriptResolver, scheme, script_dir, source_names, stanza, stylesfile
     from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE, ID_OUTPUT_TWICE
 
     same_file = _SameFile()
@@ -138,15 +138,20 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
         if zdata is None:
             continue
         folder = os.path.dirname(path)
-        scripts = script_dir(zdata, folder)
+        resolve = ScriptResolver(script_dir(zdata, folder))
+        joined: dict[str, str] = {}
         for name in (None, *source_names(zdata)):
             named = stylesfile(zdata, name)
             if named is not None:
-                inputs.append((os.path.join(folder, named[0]), "a stylesfile of the ZMap config"))
-            url = (stanza(zdata, name) or {}).get("url") if name is not None else None
+                styles_path = joined.get(named[0])
+                if styles_path is None:
+                    styles_path = joined[named[0]] = os.path.join(folder, named[0])
+                inputs.append((styles_path, "a stylesfile of the ZMap config"))
+            st = stanza(zdata, name) if name is not None else None
+            url = st.get("url") if st is not None else None
             if isinstance(url, str) and scheme(url) == "pipe":
                 try:
-                    script = resolve_script(parse_pipe_url(url), scripts)
+                    script = resolve(parse_pipe_url(url))
                 except PipeUrlError:
                     continue  # the ZMap rules report the url
                 inputs.append((script, f"the pipe script of source {name!r}"))
