@@ -7,6 +7,7 @@ the network or runs a script.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 from typing import Any
@@ -73,12 +74,18 @@ class Endpoint:
     @property
     def host(self) -> str:
         """`host` or `host:port` of the route, lower case, never its userinfo ("" when unparsable)."""
-        try:
-            parts = urlsplit(self.route)
-            host, port = parts.hostname or "", parts.port
-        except ValueError:
-            return ""
-        return f"{host}:{port}" if host and port is not None else host
+        return _route_host(self.route)
+
+
+@functools.lru_cache(maxsize=4096)
+def _route_host(route: str) -> str:
+    """`Endpoint.host` of `route` (thousands of plans name a handful of servers)."""
+    try:
+        parts = urlsplit(route)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if host and port is not None else host
 
 
 @dataclasses.dataclass(frozen=True)

@@ -44,19 +44,27 @@ class PipeKind(BaseKind):
             for m in g.members:
                 member_of.setdefault(m, []).append(g.name)
         state = ws.state_dir.rstrip("/")
+        cwd = ws.zmap.script_dir
         for s in ws.zmap.sources:
             if s.pipe is None or s.script is None:
                 continue
+            groups = member_of.get(s.name)
+            if groups is None:
+                held: tuple[str, ...] = ()
+            elif len(groups) == 1:
+                held = (groups[0],)
+            else:
+                held = tuple(sorted(set(groups)))
             yield TaskSpec(f"pipe:{s.name}", {
                 "source": s.name,
                 "url": mask_url_userinfo(s.url),
                 "script": s.script,
                 "argv": [s.script, *pipe_argv(s.pipe, region)],
-                "cwd": ws.zmap.script_dir,
+                "cwd": cwd,
                 "featuresets": list(s.featuresets),
                 "timeout_s": float(s.timeout) if s.timeout is not None else ws.timeout_s,
                 "output": f"{state}/gff/{file_name(s.name)}.gff",
-            }, delayed=s.delayed, groups=tuple(sorted(set(member_of.get(s.name, ())))))
+            }, delayed=s.delayed, groups=held)
 
     def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return (str(action["output"]),)
