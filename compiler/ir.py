@@ -21,6 +21,7 @@ from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
 from .rules import ndex as ndex_rules  # one reading of copy-plan values (compiler.coerce), rules and IR
+from .secrets import is_reference
 from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
 __all__ = [
@@ -193,8 +194,6 @@ def _table(data: Any, key: str) -> dict[str, Any]:
 
 
 def _password(value: Any, plan_rel: str, pointer: str) -> str:
-    from .secrets import is_reference
-
     if isinstance(value, str) and (is_reference(value) or value == ""):
         return value
     # a literal: the plan points at it; the runtime reads it from the (hash-checked) input

@@ -130,35 +130,35 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
         return
     base = _base(doc)
     roles = {"manifest": "the manifest", "zmap": "the ZMap config", "copy-plan": "a copy plan"}
-    inputs: list[tuple[str, str]] = []  # (absolute path, what it is to the workspace)
+    # (absolute path, what it is to the workspace), one entry per path with the first role it is
+    # given (the first input a path matches is the same): dict order is the order of first mention
+    first_role: dict[str, str] = {}
     for path, checked in ws.files.items():
         kind = checked.dialect.name if checked.dialect is not None else ""
-        inputs.append((path, roles.get(kind, "a profile's template")))
+        first_role.setdefault(path, roles.get(kind, "a profile's template"))
         zdata = checked.doc.data if kind == "zmap" and checked.doc is not None else None
         if zdata is None:
             continue
         folder = os.path.dirname(path)
         resolve = ScriptResolver(script_dir(zdata, folder))
-        joined: dict[str, str] = {}
-        for name in (None, *source_names(zdata)):
-            named = stylesfile(zdata, name)
-            if named is not None:
-                styles_path = joined.get(named[0])
-                if styles_path is None:
-                    styles_path = joined[named[0]] = os.path.join(folder, named[0])
-                inputs.append((styles_path, "a stylesfile of the ZMap config"))
-            st = stanza(zdata, name) if name is not None else None
-            url = st.get("url") if st is not None else None
+        shared = stylesfile(zdata)  # [ZMap]'s: each source's unless it names its own
+        if shared is not None:
+            first_role.setdefault(os.path.join(folder, shared[0]), "a stylesfile of the ZMap config")
+        for name in source_names(zdata):
+            st = stanza(zdata, name)
+            if st is None:
+                continue
+            own = st.get("stylesfile")
+            if isinstance(own, str) and own:
+                first_role.setdefault(os.path.join(folder, own), "a stylesfile of the ZMap config")
+            url = st.get("url")
             if isinstance(url, str) and scheme(url) == "pipe":
                 try:
                     script = resolve(parse_pipe_url(url))
                 except PipeUrlError:
                     continue  # the ZMap rules report the url
-                inputs.append((script, f"the pipe script of source {name!r}"))
-    # one entry per path, the first role it was given: the first input a path matches is the same
-    first_role: dict[str, str] = {}
-    for p, r in inputs:
-        first_role.setdefault(p, r)
+                if script not in first_role:
+                    first_role[script] = f"the pipe script of source {name!r}"
     inputs = list(first_role.items())
     plans = _table(doc.data, "ndex").get("plans")
     written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before
