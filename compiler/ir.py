@@ -7,6 +7,7 @@ the network or runs a script.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 from typing import Any
@@ -19,6 +20,7 @@ from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
+from .secrets import is_reference
 from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
 __all__ = [
@@ -72,12 +74,18 @@ class Endpoint:
     @property
     def host(self) -> str:
         """`host` or `host:port` of the route, lower case, never its userinfo ("" when unparsable)."""
-        try:
-            parts = urlsplit(self.route)
-            host, port = parts.hostname or "", parts.port
-        except ValueError:
-            return ""
-        return f"{host}:{port}" if host and port is not None else host
+        return _route_host(self.route)
+
+
+@functools.lru_cache(maxsize=4096)
+def _route_host(route: str) -> str:
+    """`Endpoint.host` of `route` (thousands of plans name a handful of servers)."""
+    try:
+        parts = urlsplit(route)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if host and port is not None else host
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,8 +193,6 @@ def _table(data: Any, key: str) -> dict[str, Any]:
 
 
 def _password(value: Any, plan_rel: str, pointer: str) -> str:
-    from .secrets import is_reference
-
     if isinstance(value, str) and (is_reference(value) or value == ""):
         return value
     # a literal: the plan points at it; the runtime reads it from the (hash-checked) input

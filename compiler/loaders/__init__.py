@@ -103,7 +103,7 @@ def read(path: str, display: str) -> RawText:
         return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")])
     digest = hashlib.sha256(raw).hexdigest()
     text, diags = decode(display, raw)
-    if text is not None and not text.strip():
+    if text is not None and (not text or text.isspace()):  # `not text.strip()`, without a copy
         return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], digest)
     return RawText(text, diags, digest)
 

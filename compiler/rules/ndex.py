@@ -25,6 +25,7 @@ A value that is a whole `${env:NAME}` reference is known only at run time: its c
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from typing import Any
@@ -45,7 +46,7 @@ from ..copyplan import (
     route_base,
 )
 from ..diagnostics import JsonPath
-from ..document import Document, Findings, Position, define
+from ..document import Code, Document, Findings, Position, define
 from ..secrets import REFERENCE, is_reference, malformed_references, mask_text, mask_url
 
 ND_NOT_UUID = define(
@@ -219,6 +220,31 @@ def _check_server(side: str, server: dict[str, Any], findings: Findings) -> None
 
 
 def _check_route(side: str, route: str, findings: Findings) -> None:
+    at: JsonPath = (side, "route")
+    for code, message, hint in _route_problems(side, route):
+        findings.report(code, message, at, hint=hint)
+
+
+@functools.lru_cache(maxsize=1024)
+def _route_problems(side: str, route: str) -> tuple[tuple[Code, str, str | None], ...]:
+    """What `_check_route` reports for `route` on `side` (pure: thousands of plans share a
+    handful of routes)."""
+    found = _RouteFindings()
+    _route_rules(side, route, found)
+    return tuple(found.items)
+
+
+class _RouteFindings:
+    """Collects (code, message, hint) as `Findings.report` would get them, for one route."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Code, str, str | None]] = []
+
+    def report(self, code: Code, message: str, at: JsonPath, *, hint: str | None = None) -> None:
+        self.items.append((code, message, hint))
+
+
+def _route_rules(side: str, route: str, findings: _RouteFindings) -> None:
     at: JsonPath = (side, "route")
     if is_reference(route):
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import stat
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -173,37 +174,46 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
     but a regular file: a run would overwrite the input, or block on a FIFO (docs/formats.md,
     "Profile outputs"). Two profiles may not share an output either. Reported as ID514 / ID515 /
     ID516 at the profile's `output` in the manifest."""
-    from ..pipeurl import PipeUrlError, parse_pipe_url, resolve_script
-    from ..zmapconfig import scheme, script_dir, source_names, stanza, stylesfile
+    from ..pipeurl import PipeUrlError, parse_pipe_url
+    from ..zmapconfig import ScriptResolver, scheme, script_dir, source_names, stanza, stylesfile
     from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE, ID_OUTPUT_TWICE
 
-    def same_file(a: str, b: str) -> bool:  # one resolved path, or one inode (a hard link)
-        try:
-            return os.path.realpath(a) == os.path.realpath(b) or os.path.samefile(a, b)
-        except OSError:
-            return False
-
+    same_file = _SameFile()
     profiles = doc.data.get("profiles") if isinstance(doc.data, dict) else None
     if not isinstance(profiles, list):
         return
     base = _base(doc)
     roles = {"manifest": "the manifest", "zmap": "the ZMap config", "copy-plan": "a copy plan"}
-    inputs: list[tuple[str, str]] = []  # (absolute path, what it is to the workspace)
+    # (absolute path, what it is to the workspace), one entry per path with the first role it is
+    # given (the first input a path matches is the same): dict order is the order of first mention
+    first_role: dict[str, str] = {}
     for path, checked in ws.files.items():
         kind = checked.dialect.name if checked.dialect is not None else ""
-        inputs.append((path, roles.get(kind, "a profile's template")))
+        first_role.setdefault(path, roles.get(kind, "a profile's template"))
         zdata = checked.doc.data if kind == "zmap" and checked.doc is not None else None
-        for name in (None, *source_names(zdata)) if zdata is not None else ():
-            named = stylesfile(zdata, name)
-            if named is not None:
-                inputs.append((os.path.join(os.path.dirname(path), named[0]), "a stylesfile of the ZMap config"))
-            url = (stanza(zdata, name) or {}).get("url") if name is not None else None
+        if zdata is None:
+            continue
+        folder = os.path.dirname(path)
+        resolve = ScriptResolver(script_dir(zdata, folder))
+        shared = stylesfile(zdata)  # [ZMap]'s: each source's unless it names its own
+        if shared is not None:
+            first_role.setdefault(os.path.join(folder, shared[0]), "a stylesfile of the ZMap config")
+        for name in source_names(zdata):
+            st = stanza(zdata, name)
+            if st is None:
+                continue
+            own = st.get("stylesfile")
+            if isinstance(own, str) and own:
+                first_role.setdefault(os.path.join(folder, own), "a stylesfile of the ZMap config")
+            url = st.get("url")
             if isinstance(url, str) and scheme(url) == "pipe":
                 try:
-                    script = resolve_script(parse_pipe_url(url), script_dir(zdata, os.path.dirname(path)))
+                    script = resolve(parse_pipe_url(url))
                 except PipeUrlError:
                     continue  # the ZMap rules report the url
-                inputs.append((script, f"the pipe script of source {name!r}"))
+                if script not in first_role:
+                    first_role[script] = f"the pipe script of source {name!r}"
+    inputs = list(first_role.items())
     plans = _table(doc.data, "ndex").get("plans")
     written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before
     for i, prof in enumerate(profiles):
@@ -220,7 +230,7 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
         if earlier is not None:
             findings.report(ID_OUTPUT_TWICE, f"output {output} is also the output of profile {earlier!r}", at)
             continue
-        role = next((r for p, r in inputs if same_file(full, p)), None)
+        role = same_file.first(full, inputs)
         if role is None and isinstance(plans, str) and output.endswith(".json") and same_file(
             os.path.dirname(full), os.path.join(base, plans)
         ):
@@ -235,3 +245,71 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
             what = "a folder" if os.path.isdir(full) else "not a regular file"
             findings.report(ID_OUTPUT_NOT_FILE, f"output {output} is {what}", at)
 
+
+
+class _SameFile:
+    """`same_file(a, b)`: one resolved path (`os.path.realpath`), or one inode (`os.path.samefile`);
+    False when either raises OSError. Each path is resolved and stat'ed once, and the folders of
+    many inputs (2,000 copy plans in one folder) are resolved once for all of them."""
+
+    def __init__(self) -> None:
+        self._real: dict[str, str | None] = {}  # None: realpath raised OSError
+        self._stat: dict[str, os.stat_result | None] = {}  # None: stat raised OSError
+
+    def realpath(self, path: str) -> str | None:
+        try:
+            return self._real[path]
+        except KeyError:
+            pass
+        real: str | None
+        try:
+            real = self._resolve(path)
+        except OSError:
+            real = None
+        self._real[path] = real
+        return real
+
+    def _resolve(self, path: str) -> str:
+        # realpath(folder/name) is realpath(folder)/name when name is a plain name that is not a
+        # symlink there (posixpath._joinrealpath takes the components one by one, in this order)
+        head, tail = os.path.split(path)
+        if not tail or tail in (".", "..") or not os.path.isabs(path) or os.path.normpath(path) != path:
+            return os.path.realpath(path)
+        real_head = self.realpath(head)
+        if real_head is None:
+            return os.path.realpath(path)
+        joined = os.path.join(real_head, tail)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(joined).st_mode)
+        except OSError:
+            is_link = False
+        return os.path.realpath(path) if is_link else joined
+
+    def stat(self, path: str) -> os.stat_result | None:
+        try:
+            return self._stat[path]
+        except KeyError:
+            pass
+        st: os.stat_result | None
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        self._stat[path] = st
+        return st
+
+    def __call__(self, a: str, b: str) -> bool:
+        real_a, real_b = self.realpath(a), self.realpath(b)
+        if real_a is None or real_b is None:
+            return False
+        if real_a == real_b:
+            return True
+        st_a = self.stat(a)
+        if st_a is None:
+            return False
+        st_b = self.stat(b)
+        return st_b is not None and os.path.samestat(st_a, st_b)
+
+    def first(self, path: str, candidates: list[tuple[str, str]]) -> str | None:
+        """The second item of the first candidate that is the same file as `path`, or None."""
+        return next((what for p, what in candidates if self(path, p)), None)
