@@ -1,4 +1,4 @@
-"""ZMap `pipe://` URLs (DESIGN 2.2): which script to run and with which arguments.
+"""ZMap `pipe://` URLs (docs/formats.md, ZMap): which script to run and with which arguments.
 
     pipe://[user[:password]@][host[:port]]/url-path[;typecode][?query][#fragment]
 

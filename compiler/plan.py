@@ -1,4 +1,4 @@
-"""The Plan: tasks, ordering edges, resources and limits compiled from the IR (DESIGN 3).
+"""The Plan: tasks, ordering edges, resources and limits compiled from the IR (docs/plan.md).
 
 A plan is deterministic (same inputs, same bytes), carries each input's sha256 and a digest of its
 canonical JSON, and holds no secret: passwords appear only as `${env:…}` (or `${input:…}`) references.

@@ -1,4 +1,4 @@
-"""IDTrack profiles: what an allowlist does to an external-database YAML (DESIGN 2.4).
+"""IDTrack profiles: what an allowlist does to an external-database YAML (docs/formats.md, IDTrack).
 
 Pure functions shared by the compiler (the plan shows a profile as its flips) and the runtime
 (which writes the modified YAML). The data is the loaded YAML, `{organism: {form: {database:
@@ -126,7 +126,7 @@ def flips(data: Any, allow: Allowlist, release: int, *, organism: str | None = N
     """The blocks whose Include the profile changes, in file order.
 
     Selected blocks become true, all others false, whatever their releases: IDTrack consults the
-    file for every release of a history, so the release only has to be covered (DESIGN 2.4).
+    file for every release of a history, so the release only has to be covered (docs/formats.md, IDTrack).
     Raises ProfileError when no entry lists `release`, as IDTrack refuses such a file.
     """
     every = list(blocks(data, organism))

@@ -1,5 +1,5 @@
 """A run: choose the tasks, take the workspace lock, drive the scheduler with the executors, journal
-every transition, show progress, and handle SIGINT/SIGTERM (DESIGN 4)."""
+every transition, show progress, and handle SIGINT/SIGTERM (docs/run.md)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def select(plan: Plan, opts: RunOptions) -> tuple[Plan, list[str]]:
 
 
 def execute(plan: Plan, opts: RunOptions, *, out: Any = None, err: Any = None) -> RunResult:
-    """Run `plan` under `opts`. Returns the exit code of DESIGN 3 (0, 1, 130) with the summary."""
+    """Run `plan` under `opts`. Returns the exit code of docs/plan.md (0, 1, 130) with the summary."""
     out = out or sys.stdout
     err = err or sys.stderr
     if not opts.force_stale:

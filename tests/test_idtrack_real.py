@@ -35,7 +35,7 @@ SHIPPED = tuple(f"{o}_externals_{k}.yml" for o in ORGANISMS for k in ("template"
 ASSEMBLIES = {"homo_sapiens": ("36", "37", "38"), "mus_musculus": ("37", "38", "39"), "sus_scrofa": ("9", "102", "111")}
 NEWEST = {"homo_sapiens": "38", "mus_musculus": "39", "sus_scrofa": "111"}
 RELEASE = 115  # the newest release the shipped files list
-STRICT = ["HGNC Symbol", "EntrezGene", "UniProtKB", "RefSeq_mRNA"]  # the seed's allowlist (DESIGN 2.4)
+STRICT = ["HGNC Symbol", "EntrezGene", "UniProtKB", "RefSeq_mRNA"]  # the seed's allowlist (docs/formats.md, IDTrack)
 
 # what pip prints (with -vv) when it cannot reach an index (urllib3 / requests / socket errors)
 UNREACHABLE = re.compile(
@@ -327,7 +327,7 @@ def test_crlf_copy_validates_and_keeps_its_line_endings(shipped: dict[str, Path]
     assert out == want.encode().replace(b"\n", b"\r\n")
 
 
-# --- the odd files of DESIGN 2.4, against IDTrack's own reader ----------------------------------
+# --- the odd files of docs/formats.md, IDTrack, against IDTrack's own reader ----------------------------------
 
 
 def test_quoted_false_counts_as_true_in_idtrack_so_ferryman_refuses_it(

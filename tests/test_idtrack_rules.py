@@ -533,7 +533,7 @@ def test_cli_reports_an_unquoted_release_with_a_hint(
     )
 
 
-# --- speed (DESIGN 8: validate within 3x of the bare parse) ---------------------------------------
+# --- speed (benchmarks/README.md: validate within 3x of the bare parse) ---------------------------------------
 
 
 def test_three_real_size_files_validate_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

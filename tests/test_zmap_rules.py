@@ -509,7 +509,7 @@ def test_a_stylesfile_is_needed_without_acedb(tmp_path: Path) -> None:
             "  hint: set stylesfile in [ZMap] to a file of [style] groups; only acedb serves styles itself",
         ],
     )
-    # one acedb source lifts the requirement (DESIGN 2.2)
+    # one acedb source lifts the requirement (docs/formats.md, ZMap)
     make(tmp_path, {"ZMap": "[ZMap]\nsources = f0 ; db\n\n[f0]\nurl = file:///f0.gff\n\n[db]\nurl = acedb://h:1\n"})
     assert validate(tmp_path, "ZMap") == (0, ["ok: 1 file valid"])
 

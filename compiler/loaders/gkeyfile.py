@@ -1,4 +1,4 @@
-"""GKeyFile loader (GLib key files): ZMap configs and ZMap styles files (DESIGN 2.2).
+"""GKeyFile loader (GLib key files): ZMap configs and ZMap styles files (docs/formats.md, ZMap).
 
 The format, as GLib reads it:
 

@@ -1,4 +1,4 @@
-"""Rules for IDTrack external-database YAML (DESIGN 2.4) and for the profiles applied to it.
+"""Rules for IDTrack external-database YAML (docs/formats.md, IDTrack) and for the profiles applied to it.
 
 `check` walks the file once. It checks the shape that schemas/externals.schema.json describes
 (reported as SC100, with messages that name the database and assembly, and hints), because

@@ -122,7 +122,7 @@ ZM_URL_SCHEME = define(
     "ZMap loads " + ", ".join(f"{s}://" for s in SCHEMES) + " urls; ferryman runs the pipe:// ones",
 )
 
-# The [ZMap] keys ZMap reads (its config loader and documentation), and the DESIGN 2.2 ones.
+# The [ZMap] keys ZMap reads (its config loader and documentation), and the docs/formats.md, ZMap ones.
 KNOWN_ZMAP_KEYS = frozenset(
     {
         "sources", "script-dir", "data-dir", "stylesfile", "csver", "columns", "navigatorsets", "seq-data",

@@ -1,4 +1,4 @@
-"""The `bridge` kind: one `bridge:check` task when the workspace has a `[bridge]` (DESIGN 2.5).
+"""The `bridge` kind: one `bridge:check` task when the workspace has a `[bridge]` (docs/bridge.md).
 
 It gates the network: every task whose kind needs the network waits for it. Its executor checks
 that the SOCKS port listens and otherwise fails with the `ferryman tunnel` line to run.
@@ -30,7 +30,7 @@ class BridgeKind(BaseKind):
         yield TaskSpec(TASK_ID, {"socks_port": b.socks_port, "jump": b.jump, "target": b.target, "wait_s": b.wait_s})
 
     def proxy(self, action: Mapping[str, Any]) -> str | None:
-        """`socks5h://`: host names resolve on the far side of the tunnel (DESIGN 2.5)."""
+        """`socks5h://`: host names resolve on the far side of the tunnel (docs/bridge.md)."""
         return f"socks5h://127.0.0.1:{int(action['socks_port'])}"
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:

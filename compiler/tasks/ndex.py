@@ -1,4 +1,4 @@
-"""The `ndex` kind: one task per copy plan file, `ndex:<plan-file-stem>` (DESIGN 2.3).
+"""The `ndex` kind: one task per copy plan file, `ndex:<plan-file-stem>` (docs/formats.md, copy plans; docs/ndex.md).
 
 A task holds both its source and its target host (per-host limits), and the group
 `ndex-target:<user>@<host>` of its target account, so plans writing into one account never

@@ -1,5 +1,5 @@
 """The `profile` kind: one task per `[[profiles]]` entry, writing the modified externals YAML
-(DESIGN 2.4). The plan shows the Include flips as a diff."""
+(docs/formats.md, IDTrack). The plan shows the Include flips as a diff."""
 
 from __future__ import annotations
 

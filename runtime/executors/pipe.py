@@ -1,5 +1,5 @@
 """ZMap pipe-server tasks: run the script without a shell, check its GFF as it streams, write the
-output atomically; on failure keep what arrived as `<source>.partial.gff` (DESIGN 2.2, 4).
+output atomically; on failure keep what arrived as `<source>.partial.gff` (docs/formats.md, ZMap; docs/run.md).
 
 The script runs in its own process group with PR_SET_PDEATHSIG (it dies with ferryman), its stdout
 lines are bounded in length, and a write that fails (a full disk) fails the task, kills the group
