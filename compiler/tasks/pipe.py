@@ -1,4 +1,5 @@
-"""The `pipe` kind: one task per ZMap `pipe://` source with a script, `pipe:<source>` (docs/formats.md, ZMap; docs/run.md).
+"""The `pipe` kind: one task per ZMap `pipe://` source with a script, `pipe:<source>`
+(docs/formats.md, ZMap; docs/run.md).
 
 A pipe task belongs to the server groups that list its source, provides the source's featuresets,
 and writes `<state_dir>/gff/<file name of the source>.gff` (see `compiler.paths.file_name`: a
