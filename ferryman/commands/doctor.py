@@ -50,14 +50,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _raw_manifest(path: str) -> dict[str, Any]:
-    from ferryman.compiler.loaders.tomlfile import tomllib
+    from ferryman.errors import UsageError
+
+    from . import raw_manifest
 
     try:
-        with open(path, "rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-    except (OSError, ValueError, RecursionError):
-        return {}
-    return data
+        return dict(raw_manifest(path))
+    except UsageError:
+        return {}  # the workspace verdict reports why
 
 
 def _state_dir(root: str, raw: dict[str, Any]) -> Verdict:

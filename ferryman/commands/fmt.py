@@ -74,18 +74,10 @@ def _summary(total: int, changed: int, failed: int, check: bool) -> None:
 
 def _workspace_config() -> list[str]:
     """The [zmap] config of ./ferryman.toml, as a path from the current folder."""
-    import tomllib
+    from . import raw_manifest
 
-    if not os.path.isfile("ferryman.toml"):
-        raise UsageError(
-            "no FILE given and no ferryman.toml in the current folder", hint="name the files: ferryman fmt FILE..."
-        )
-    try:
-        with open("ferryman.toml", "rb") as fh:
-            manifest = tomllib.load(fh)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        hint = "ferryman validate shows where"
-        raise InputError(f"cannot read it ({exc})", path="ferryman.toml", hint=hint) from None
+    manifest = raw_manifest("ferryman.toml", missing="no FILE given and no ferryman.toml in the current folder",
+                            missing_hint="name the files: ferryman fmt FILE...")
     zmap = manifest.get("zmap")
     config = zmap.get("config") if isinstance(zmap, dict) else None
     if not isinstance(config, str) or not config:

@@ -27,18 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _state_dir(manifest: str) -> str:
-    from ferryman.compiler.loaders.tomlfile import tomllib
+    from . import raw_manifest, state_dir_name
 
-    from . import state_dir_name
-
-    if not os.path.isfile(manifest):
-        raise UsageError(f"workspace manifest {manifest} does not exist")
-    try:
-        with open(manifest, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, ValueError, RecursionError) as exc:
-        why = "nested too deep" if isinstance(exc, RecursionError) else exc
-        raise UsageError(f"cannot read {manifest}: {why}") from None
+    data = raw_manifest(manifest)
     return os.path.join(os.path.dirname(os.path.abspath(manifest)), state_dir_name(data))
 
 

@@ -9,7 +9,6 @@ workspace gives target, jump and socks_port; options given here override it.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -37,16 +36,9 @@ def read_bridge(manifest: str) -> dict[str, Any]:
     """The `[bridge]` table of `manifest` (raw TOML values), or raise UsageError.
 
     Only this table is read: the tunnel line must be printable even while other inputs are broken."""
-    from ferryman.compiler.loaders.tomlfile import tomllib
+    from . import raw_manifest
 
-    if not os.path.isfile(manifest):
-        raise UsageError(f"no TARGET given and the workspace manifest {manifest} does not exist")
-    try:
-        with open(manifest, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, ValueError, RecursionError) as exc:
-        why = "nested too deep" if isinstance(exc, RecursionError) else exc
-        raise UsageError(f"cannot read {manifest}: {why}") from None
+    data = raw_manifest(manifest, missing=f"no TARGET given and the workspace manifest {manifest} does not exist")
     bridge = data.get("bridge")
     if not isinstance(bridge, dict):
         raise UsageError(f"no TARGET given and {manifest} has no [bridge] table")
