@@ -44,6 +44,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -205,6 +206,50 @@ class Server:
             self.http.close()
 
 
+class Marks:
+    """Watches the source's and the target's request counts (`GET /_ferryman/stats`, every 50 ms,
+    in a thread) while a copy runs, the same for both sides. The servers count a request when its
+    headers arrive, so `download_started` is the source's download request, `upload_started` the
+    target's `POST /v2/network`, and `uploaded` the first summary request to the target after that
+    POST: the copier's first look after its upload was answered. Seconds since `__enter__`."""
+
+    def __init__(self, source: Server, target: Server) -> None:
+        self.source, self.target = source, target
+        self.marks: dict[str, float] = {}
+        self._before = source.stats().get("requests", {}).get("GET /v2/network/{networkid}", 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._t0 = 0.0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._t0
+
+    def get(self, name: str) -> float:
+        return self.marks.get(name, math.nan)
+
+    def _run(self) -> None:
+        while "uploaded" not in self.marks and not self._stop.wait(0.05):
+            t = self.elapsed()
+            with contextlib.suppress(requests.RequestException, ValueError):
+                if "download_started" not in self.marks and self.source.stats().get("requests", {}).get(
+                        "GET /v2/network/{networkid}", 0) > self._before:
+                    self.marks["download_started"] = t
+                got = self.target.stats().get("requests", {})
+                if got.get("POST /v2/network"):
+                    self.marks.setdefault("upload_started", t)
+                    if got.get("GET /v2/network/{networkid}/summary"):
+                        self.marks["uploaded"] = t
+
+    def __enter__(self) -> Marks:
+        self._t0 = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 @dataclasses.dataclass
 class Finished:
     seconds: float
@@ -213,19 +258,12 @@ class Finished:
     output: str
 
 
-def run_measured(args: list[str], cwd: Path, out: Path, on_poll: Any = None) -> Finished:
-    """Run `args`, wait for it with wait4 (its own peak RSS, not its children's), calling
-    `on_poll(elapsed)` every 50 ms meanwhile."""
+def run_measured(args: list[str], cwd: Path, out: Path) -> Finished:
+    """Run `args` and wait for it with wait4: its wall time and its own peak RSS (not its children's)."""
     with open(out, "wb") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(args, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, env=BENCH_ENV)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid == proc.pid:
-                break
-            if on_poll is not None:
-                on_poll(time.perf_counter() - t0)
-            time.sleep(0.05)
+        _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss is in kilobytes on Linux
@@ -295,9 +333,9 @@ def endpoint(server: Server, user: str, env: str) -> dict[str, str]:
     return {"route": server.url, "username": user, "password": "${env:" + env + "}"}
 
 
-def ferryman_run(root: Path, on_poll: Any = None) -> Finished:
+def ferryman_run(root: Path) -> Finished:
     done = run_measured([sys.executable, "-m", "ferryman", "run", "--progress", "none"], root,
-                        root / "ferryman-run.log", on_poll)
+                        root / "ferryman-run.log")
     if done.returncode != 0:
         raise BenchError(f"ferryman run exited {done.returncode}: " + " | ".join(done.output.strip().splitlines()[-5:]))
     return done
@@ -352,15 +390,15 @@ class Bench:
 
     # -- 1. one large network ---------------------------------------------------------------------
 
-    def large(self, size_mb: float, data: Path) -> tuple[list[Row], str]:
+    def large(self, size_mb: float, data: Path, repeat: int) -> tuple[list[Row], str]:
         names = ["(1a) copy end to end (until isValid)", "(1b) copy transfer only (until uploaded)",
                  "(1c) ferryman peak memory"]
         try:
-            return self._large(size_mb, data)
+            return self._large(size_mb, data, repeat)
         except BenchError as e:
             return [Row(n, "-", "-", "-", "", None, error=str(e)) for n in names], ""
 
-    def _large(self, size_mb: float, data: Path) -> tuple[list[Row], str]:
+    def _large(self, size_mb: float, data: Path, repeat: int) -> tuple[list[Row], str]:
         t = time.perf_counter()
         path, nodes = cx_file(size_mb, data)
         size = path.stat().st_size
@@ -374,80 +412,89 @@ class Bench:
         print(f"  seeded the source in {time.perf_counter() - t:.1f} s (upload and the server's load)", flush=True)
         expected = source.summary(network_id, SOURCE_USER)
 
-        # the raw transfer: curl download to a file, curl upload, then poll until loaded
-        raw_target = self.server("raw-target", {TARGET_USER: TARGET_PW})
-        spool = self.work / "curl-download.cx"
-        t0 = time.perf_counter()
-        curl(["--output", str(spool), f"{source.url}/network/{network_id}"], SOURCE_USER, SOURCE_PW)
-        t_down = time.perf_counter()
-        raw_id = curl_upload(raw_target, TARGET_USER, spool)
-        t_up = time.perf_counter()
-        raw_target.wait_valid(raw_id, TARGET_USER)
-        t_loaded = time.perf_counter()
-        if spool.stat().st_size != size:
-            raise BenchError(f"curl downloaded {spool.stat().st_size} bytes of {size}")
-        spool.unlink()
-        raw = {"download_s": t_down - t0, "upload_s": t_up - t_down, "transfer_s": t_up - t0,
-               "end_to_end_s": t_loaded - t0}
-        print(f"  raw: download {raw['download_s']:.1f} s, upload {raw['upload_s']:.1f} s, "
-              f"load {t_loaded - t_up:.1f} s", flush=True)
-        self.drop(raw_target)
-
-        # ferryman run of a one-plan workspace
-        target = self.server("ferryman-target", {TARGET_USER: TARGET_PW})
-        root = workspace(self.work / "ws-large", {
-            "planType": "IdCopyPlan",
-            "source": endpoint(source, SOURCE_USER, "NDEX_SOURCE_PASSWORD"),
-            "target": endpoint(target, TARGET_USER, "NDEX_TARGET_PASSWORD"),
-            "idList": [network_id],
-        }, 4)
-        marks: dict[str, float] = {}
-
-        def poll(elapsed: float) -> None:
-            # the target counts requests when their headers arrive: the first summary request
-            # after the POST is ferryman's first look after its upload was answered
-            if "uploaded" in marks:
-                return
-            with contextlib.suppress(requests.RequestException, ValueError):
-                got = target.stats().get("requests", {})
-                if got.get("POST /v2/network") and "upload_started" not in marks:
-                    marks["upload_started"] = elapsed
-                if got.get("POST /v2/network") and got.get("GET /v2/network/{networkid}/summary"):
-                    marks["uploaded"] = elapsed
-
-        done = ferryman_run(root, poll)
-        ids = target.http.post(f"{target.url}/search/network", json={"searchString": ""},
-                               auth=target.auth(TARGET_USER), timeout=30).json()["networks"]
-        if len(ids) != 1:
-            raise BenchError(f"the target holds {len(ids)} networks after ferryman run, not 1")
-        copy = target.summary(ids[0]["externalId"], TARGET_USER)
-        if (copy.get("nodeCount"), copy.get("edgeCount"), copy.get("cxFileSize")) != (
-                expected.get("nodeCount"), expected.get("edgeCount"), expected.get("cxFileSize")):
-            raise BenchError("the copy's node, edge or byte count differs from the source's")
-        if "uploaded" not in marks:
-            raise BenchError("the end of ferryman's upload was not seen in the target's request counts")
-        ours = {"end_to_end_s": done.seconds, "transfer_s": marks["uploaded"],
-                "upload_started_s": marks.get("upload_started"), "max_rss_mb": done.max_rss_mb}
-        print(f"  ferryman: upload started at {marks.get('upload_started', math.nan):.1f} s, "
-              f"uploaded at {marks['uploaded']:.1f} s, done at {done.seconds:.1f} s", flush=True)
-        self.drop(target)
+        raws: list[dict[str, float]] = []
+        ours_all: list[dict[str, float]] = []
+        for i in range(repeat):  # alternate the order, so drift on the machine hits both sides alike
+            sides = (self._raw, self._ferryman) if i % 2 == 0 else (self._ferryman, self._raw)
+            for side in sides:
+                got = side(source, network_id, expected, size)
+                (raws if side == self._raw else ours_all).append(got)
         self.drop(source)
+        raw = {k: statistics.median(r[k] for r in raws) for k in raws[0]}
+        ours = {k: statistics.median(r[k] for r in ours_all) for k in ours_all[0]}
+        ours["max_rss_mb"] = max(r["max_rss_mb"] for r in ours_all)
 
         def throughput(measure: str, key: str) -> Row:
             ratio = raw[key] / ours[key]  # throughput ratio: same bytes
             return Row(measure, f"{ours[key]:.1f} s ({mb / ours[key]:.0f} MB/s)",
                        f"{raw[key]:.1f} s ({mb / raw[key]:.0f} MB/s)", f"{ratio:.2f}x",
                        f">= {THROUGHPUT_TARGET:g}x", ratio >= THROUGHPUT_TARGET,
-                       {"ferryman_s": ours[key], "raw_s": raw[key], "throughput_ratio": ratio})
+                       {"ferryman_s": ours[key], "raw_s": raw[key], "throughput_ratio": ratio,
+                        "ferryman_samples": ours_all, "raw_samples": raws})
 
         rows = [
             throughput("(1a) copy end to end (until isValid)", "end_to_end_s"),
             throughput("(1b) copy transfer only (until uploaded)", "transfer_s"),
-            Row("(1c) ferryman peak memory", f"{done.max_rss_mb:.0f} MB", "-", "-",
-                f"<= {MEMORY_TARGET_MB:g} MB", done.max_rss_mb <= MEMORY_TARGET_MB,
-                {"max_rss_mb": done.max_rss_mb}),
+            Row("(1c) ferryman peak memory", f"{ours['max_rss_mb']:.0f} MB", "-", "-",
+                f"<= {MEMORY_TARGET_MB:g} MB", ours["max_rss_mb"] <= MEMORY_TARGET_MB,
+                {"max_rss_mb": ours["max_rss_mb"]}),
         ]
         return rows, f"{mb:.1f} MB ({size:,} bytes, {nodes:,} nodes, {nodes:,} edges)"
+
+    def _raw(self, source: Server, network_id: str, expected: dict[str, Any], size: int) -> dict[str, float]:
+        """curl download to a file, curl upload, then the summary polled until loaded."""
+        target = self.server("raw-target", {TARGET_USER: TARGET_PW})
+        spool = self.work / "curl-download.cx"
+        with Marks(source, target) as marks:
+            curl(["--output", str(spool), f"{source.url}/network/{network_id}"], SOURCE_USER, SOURCE_PW)
+            t_down = marks.elapsed()
+            raw_id = curl_upload(target, TARGET_USER, spool)
+            t_up = marks.elapsed()
+            target.wait_valid(raw_id, TARGET_USER)
+            t_loaded = marks.elapsed()
+        if spool.stat().st_size != size:
+            raise BenchError(f"curl downloaded {spool.stat().st_size} bytes of {size}")
+        spool.unlink()
+        self._check_copy(target, expected)
+        self.drop(target)
+        print(f"  raw: download {t_down:.1f} s, upload {t_up - t_down:.1f} s (seen by the target at "
+              f"{marks.get('uploaded'):.1f} s), load {t_loaded - t_up:.1f} s", flush=True)
+        return {"download_s": t_down, "upload_s": t_up - t_down, "transfer_s": t_up, "end_to_end_s": t_loaded}
+
+    def _ferryman(self, source: Server, network_id: str, expected: dict[str, Any], size: int) -> dict[str, float]:
+        """`ferryman run` of a workspace with one IdCopyPlan."""
+        target = self.server("ferryman-target", {TARGET_USER: TARGET_PW})
+        self._n += 1
+        root = workspace(self.work / f"ws-large-{self._n}", {
+            "planType": "IdCopyPlan",
+            "source": endpoint(source, SOURCE_USER, "NDEX_SOURCE_PASSWORD"),
+            "target": endpoint(target, TARGET_USER, "NDEX_TARGET_PASSWORD"),
+            "idList": [network_id],
+        }, 4)
+        with Marks(source, target) as marks:
+            done = ferryman_run(root)
+        self._check_copy(target, expected)
+        self.drop(target)
+        if "uploaded" not in marks.marks:
+            raise BenchError("the end of ferryman's upload was not seen in the target's request counts")
+        print(f"  ferryman: download started at {marks.get('download_started'):.1f} s, "
+              f"upload started at {marks.get('upload_started'):.1f} s, "
+              f"uploaded at {marks.get('uploaded'):.1f} s, done at {done.seconds:.1f} s, "
+              f"peak RSS {done.max_rss_mb:.0f} MB", flush=True)
+        return {"end_to_end_s": done.seconds, "transfer_s": marks.get("uploaded"),
+                "download_started_s": marks.get("download_started"),
+                "upload_started_s": marks.get("upload_started"), "max_rss_mb": done.max_rss_mb}
+
+    @staticmethod
+    def _check_copy(target: Server, expected: dict[str, Any]) -> None:
+        hits = target.http.post(f"{target.url}/search/network", json={"searchString": ""},
+                                auth=target.auth(TARGET_USER), timeout=30).json()["networks"]
+        if len(hits) != 1:
+            raise BenchError(f"the target holds {len(hits)} networks after the copy, not 1")
+        copy = target.summary(hits[0]["externalId"], TARGET_USER)
+        keys = ("nodeCount", "edgeCount", "cxFileSize")
+        if [copy.get(k) for k in keys] != [expected.get(k) for k in keys]:
+            raise BenchError("the copy's node, edge or byte count differs from the source's")
 
     # -- 2. many small networks -------------------------------------------------------------------
 
@@ -518,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--size-mb", type=float, default=1024.0, help="size of the large network in MB (default 1024)")
     p.add_argument("--networks", type=int, default=200, help="number of small networks (default 200)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="copies of the large network per side, alternating the order; medians reported (default 1)")
     p.add_argument("--quick", action="store_true",
                    help=f"a smoke run: {QUICK_SIZE_MB} MB and {QUICK_NETWORKS} small networks")
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
@@ -529,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
         args.size_mb, args.networks = QUICK_SIZE_MB, QUICK_NETWORKS
     if not args.size_mb > 0:
         p.error("--size-mb must be above 0")
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
     if args.networks < 1:
         p.error("--networks must be at least 1")
     if shutil.which("curl") is None:
@@ -541,14 +592,15 @@ def main(argv: list[str] | None = None) -> int:
     print("ferryman NDEx copy benchmark", flush=True)
     try:
         with LoadSampler() as load:
-            rows, size = bench.large(args.size_mb, args.data_dir)
+            rows, size = bench.large(args.size_mb, args.data_dir, args.repeat)
             rows.append(bench.small(args.networks))
     finally:
         bench.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print()
-    print(f"large network: {size or f'{args.size_mb:g} MB (not built)'}; small networks: {args.networks}")
+    print(f"large network: {size or f'{args.size_mb:g} MB (not built)'}, median of {args.repeat} per side; "
+          f"small networks: {args.networks}")
     print(f"load during the run: {load.describe()}; Python {platform.python_version()}")
     print()
     print(table(rows), end="")
@@ -570,7 +622,8 @@ def main(argv: list[str] | None = None) -> int:
         print("all targets met")
     print(f"(measured in {time.perf_counter() - t0:.1f} s)")
     if args.json:
-        doc = {"benchmark": "ndex", "size": size, "size_mb": args.size_mb, "networks": args.networks,
+        doc = {"benchmark": "ndex", "size": size, "size_mb": args.size_mb, "repeat": args.repeat,
+               "networks": args.networks,
                "load_average": load.samples, "python": platform.python_version(), "cpus": os.cpu_count(),
                "rows": [dataclasses.asdict(r) | {"status": r.status} for r in rows],
                "all_ok": not missed and not failed}
