@@ -22,7 +22,7 @@ setup: $(BIN)/ferryman system-tools
 demo: setup
 	cd samples && ../$(BIN)/ferryman validate
 	cd samples && ../$(BIN)/ferryman plan --out .ferryman/plan.json
-	cd samples && ../$(BIN)/ferryman run .ferryman/plan.json --progress plain
+	cd samples && ../$(BIN)/python demo.py
 
 lint: setup
 	$(BIN)/ruff check ferryman compiler runtime tests benchmarks

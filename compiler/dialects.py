@@ -4,9 +4,11 @@ recognize, load, schema-check and rule-check each."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .document import Document, Findings
 from .loaders import LoadResult
@@ -22,11 +24,21 @@ class Dialect:
     sniff: Callable[[str, str], bool]  # (path, text) -> is it an attempt at this kind?
 
 
+def _module(name: str) -> Any:
+    """The module `compiler.<name>`, imported on first use (the rules and loaders of a dialect
+    that is never read are never imported); looked up once, not once per file."""
+    mod = _MODULES.get(name)
+    if mod is None:
+        mod = _MODULES[name] = importlib.import_module(f"{__package__}.{name}")
+    return mod
+
+
+_MODULES: dict[str, Any] = {}
+
+
 def _rules(module: str) -> Callable[[Document, Findings], None]:
     def check(doc: Document, findings: Findings) -> None:
-        import importlib
-
-        importlib.import_module(f"{__package__}.rules.{module}").check(doc, findings)
+        _module(f"rules.{module}").check(doc, findings)
 
     return check
 
@@ -104,10 +116,7 @@ def _looks_like_externals(path: str, text: str) -> bool:
 
 def _bind(kind: str, module: str) -> Callable[[str, str, str | None], LoadResult]:
     def loader(text: str, display: str, fs_path: str | None) -> LoadResult:
-        import importlib
-
-        mod = importlib.import_module(f"{__package__}.loaders.{module}")
-        result: LoadResult = mod.load_text(text, display, kind, fs_path)
+        result: LoadResult = _module(f"loaders.{module}").load_text(text, display, kind, fs_path)
         return result
 
     return loader

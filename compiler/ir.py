@@ -7,6 +7,7 @@ the network or runs a script.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 from typing import Any
@@ -14,12 +15,12 @@ from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
 
-from . import zmapconfig
+from . import copyplan, zmapconfig  # copyplan: one reading of copy-plan values, for rules and IR
 from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
 from .profiles import Flip  # one record for an Include flip: the profile functions build it
-from .rules import ndex as ndex_rules  # one reading of copy-plan values (compiler.coerce), rules and IR
+from .secrets import is_reference
 from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
 __all__ = [
@@ -73,12 +74,18 @@ class Endpoint:
     @property
     def host(self) -> str:
         """`host` or `host:port` of the route, lower case, never its userinfo ("" when unparsable)."""
-        try:
-            parts = urlsplit(self.route)
-            host, port = parts.hostname or "", parts.port
-        except ValueError:
-            return ""
-        return f"{host}:{port}" if host and port is not None else host
+        return _route_host(self.route)
+
+
+@functools.lru_cache(maxsize=4096)
+def _route_host(route: str) -> str:
+    """`Endpoint.host` of `route` (thousands of plans name a handful of servers)."""
+    try:
+        parts = urlsplit(route)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if host and port is not None else host
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,8 +193,6 @@ def _table(data: Any, key: str) -> dict[str, Any]:
 
 
 def _password(value: Any, plan_rel: str, pointer: str) -> str:
-    from .secrets import is_reference
-
     if isinstance(value, str) and (is_reference(value) or value == ""):
         return value
     # a literal: the plan points at it; the runtime reads it from the (hash-checked) input
@@ -222,11 +227,11 @@ def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
         source=endpoint("source"),
         target=endpoint("target"),
         query_string=str(data["queryString"]) if "queryString" in data else None,
-        query_limit=ndex_rules.query_limit(data),
+        query_limit=copyplan.query_limit(data),
         query_account=str(data["queryAccountName"]) if data.get("queryAccountName") else None,
         id_list=tuple(str(i).lower() for i in ids) if isinstance(ids, list) else (),
-        update_target=ndex_rules.update_target(data),
-        update_read_only=ndex_rules.update_read_only(data),
+        update_target=copyplan.update_target(data),
+        update_read_only=copyplan.update_read_only(data),
     )
 
 

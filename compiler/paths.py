@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 
 def below(path: str, folder: str) -> str | None:
@@ -17,6 +18,10 @@ def below(path: str, folder: str) -> str | None:
     return None if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
 
 
+# a name `file_name` returns unchanged: not empty, no leading `.`, none of `/ \\ %`, NUL or controls
+_PLAIN = re.compile(r"[^./\\%\x00-\x1f\x7f][^/\\%\x00-\x1f\x7f]*")
+
+
 def file_name(name: str) -> str:
     """A name (a ZMap source, a plan stem, a profile) as one safe file-name component.
 
@@ -24,6 +29,8 @@ def file_name(name: str) -> str:
     empty name, so the result is never `.`, `..`, hidden, or more than one path component: an
     output path made from a name stays inside its folder (docs/run.md, "Output paths").
     Ordinary names ("havana", "cpg_islands", "Havana genes") come back unchanged."""
+    if _PLAIN.fullmatch(name):
+        return name  # nothing to encode (the common case: thousands of source names per plan)
     out = []
     for i, ch in enumerate(name):
         if ch in "/\\%\0" or ord(ch) < 0x20 or ord(ch) == 0x7F or (i == 0 and ch == "."):

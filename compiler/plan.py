@@ -100,6 +100,7 @@ class Plan:
     include_delayed: bool
     resources: tuple[Resource, ...]  # sorted by id
     tasks: tuple[Task, ...]  # sorted by id
+    notes: tuple[str, ...] = ()  # what the workspace holds that no task runs, and why
     format_version: int = FORMAT_VERSION
 
     # -- identity -------------------------------------------------------------------------
@@ -122,6 +123,7 @@ class Plan:
             "include_delayed": self.include_delayed,
             "resources": [r.as_dict() for r in self.resources],
             "tasks": [t.as_dict() for t in self.tasks],
+            "notes": list(self.notes),
         }
 
     @functools.cached_property
@@ -171,6 +173,7 @@ class Plan:
                     Task(t["id"], t["kind"], tuple(t["after"]), tuple(t["resources"]), bool(t["delayed"]), t["action"])
                     for t in doc["tasks"]
                 ),
+                notes=tuple(str(n) for n in doc["notes"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise FerrymanError(f"not a ferryman plan file: {exc}") from None
@@ -272,6 +275,7 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
             Task(tid, kind, shape.after[tid], shape.holds[tid], spec.delayed, spec.action)
             for tid, (kind, spec) in sorted(shape.specs.items())
         ),
+        notes=tuple(tasks.notes(ws)),
     )
 
 

@@ -104,14 +104,6 @@ def blocks(data: Any, organism: str | None = None) -> Iterator[Block]:
                     yield Block(form, database, str(assembly), releases, block.get("Include") is True)
 
 
-def all_releases(data: Any, organism: str | None = None) -> set[int]:
-    """Every release any entry lists, whatever its Include."""
-    out: set[int] = set()
-    for b in blocks(data, organism):
-        out.update(b.releases or ())
-    return out
-
-
 def in_effect(data: Any, release: int, *, organism: str | None = None) -> set[BlockKey]:
     """The (form, database, assembly) blocks in effect for `release`: listed for it and Include true."""
     return {b.key for b in blocks(data, organism) if b.include and b.releases and release in b.releases}

@@ -95,8 +95,9 @@ def build(ws: Workspace) -> TaskGraph:
         for tid, (k, _) in specs.items():
             if kinds[k].needs_network:
                 after[tid].update(gates)
-    edges = {t: tuple(sorted(n)) for t, n in after.items()}
-    cycle = graph.find_cycle(edges)
+    edges = {t: tuple(sorted(n)) if n else () for t, n in after.items()}
+    # a cycle runs through tasks that wait for something: the others cannot change what is found
+    cycle = graph.find_cycle({t: n for t, n in edges.items() if n})
     if cycle:
         pairs = set(itertools.pairwise(cycle))
         at: JsonPath = next(
@@ -109,9 +110,17 @@ def build(ws: Workspace) -> TaskGraph:
     members: dict[tuple[str, str], list[str]] = {}
     for tid, (_, s) in specs.items():
         for g in s.groups:
-            members.setdefault((GROUP, g), []).append(tid)
+            held_by = members.get((GROUP, g))
+            if held_by is None:
+                members[(GROUP, g)] = [tid]
+            else:
+                held_by.append(tid)
         for h in s.hosts:
-            members.setdefault((HOST, h), []).append(tid)
+            held_by = members.get((HOST, h))
+            if held_by is None:
+                members[(HOST, h)] = [tid]
+            else:
+                held_by.append(tid)
     resources: list[ResourceSpec] = []
     for (kind, name), holders in members.items():
         caps: Mapping[str, int] = group_caps if kind == GROUP else host_caps
@@ -130,7 +139,7 @@ def build(ws: Workspace) -> TaskGraph:
     return TaskGraph(
         specs,
         edges,
-        {t: tuple(sorted(rs)) for t, rs in holds.items()},
+        {t: (tuple(rs) if len(rs) < 2 else tuple(sorted(rs))) for t, rs in holds.items()},
         tuple(sorted(resources, key=lambda r: r.id)),
         tuple(problems),
     )

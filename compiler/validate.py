@@ -34,7 +34,8 @@ def check_document(doc: Document, dialect: Dialect) -> list[Diagnostic]:
 
 def check_file(path: str, kind: str | Dialect | None = None, *, raw: RawText | None = None) -> Checked:
     """Load and check one file (`raw`, when the caller has read it already)."""
-    display = display_path(path)
+    full = os.path.abspath(path)
+    display = below(full, os.getcwd()) or path  # display_path(path)
     if raw is None or raw.text is None:
         raw = read(path, display)
     text, diags = raw.text, raw.diagnostics
@@ -46,7 +47,7 @@ def check_file(path: str, kind: str | Dialect | None = None, *, raw: RawText | N
     if k is None:
         msg = "cannot tell what kind of file this is"
         return Checked(None, None, [file_diagnostic(display, IO_UNKNOWN_KIND, msg)])
-    result = k.load(text, display, os.path.abspath(path))
+    result = k.load(text, display, full)
     if result.doc is not None:
         result.doc.sha256 = raw.sha256
     if result.doc is None:

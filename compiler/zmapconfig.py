@@ -42,9 +42,10 @@ def _strings(value: Any) -> list[str]:
 
 def scheme(url: Any) -> str:
     """The url's scheme, lower-case (`pipe`, `ensembl`, ...), or "" when it has no `scheme://`."""
-    if not isinstance(url, str) or "://" not in url:
+    if not isinstance(url, str):
         return ""
-    return url.split("://", 1)[0].lower()
+    end = url.find("://")
+    return url[:end].lower() if end >= 0 else ""
 
 
 def is_zmap_scheme(name: str) -> bool:
@@ -66,10 +67,13 @@ def source_names(data: Any) -> list[str]:
 
 def stanza(data: Any, name: str) -> dict[str, Any] | None:
     """The source stanza called `name`, or None (ZMap's own stanzas are never sources)."""
-    if name in gkeyfile.NON_SOURCE_STANZAS:
+    if name in _NON_SOURCE or not isinstance(data, dict):
         return None
-    value = _dict(data).get(name)
+    value = data.get(name)
     return value if isinstance(value, dict) else None
+
+
+_NON_SOURCE = gkeyfile.NON_SOURCE_STANZAS
 
 
 def server_groups(data: Any) -> dict[str, list[str]]:
@@ -94,7 +98,8 @@ def script_dir(data: Any, base: str) -> str:
 def stylesfile(data: Any, source: str | None = None) -> tuple[str, JsonPath] | None:
     """The stylesfile that applies to `source` (its own, else [ZMap]'s) and where it is named."""
     if source is not None:
-        own = _dict(stanza(data, source)).get("stylesfile")
+        st = stanza(data, source)
+        own = st.get("stylesfile") if st is not None else None
         if isinstance(own, str) and own:
             return own, (source, "stylesfile")
     shared = _dict(_dict(data).get(ZMAP)).get("stylesfile")
@@ -130,6 +135,7 @@ class ZMapSource:
 def read_sources(data: Any, base: str) -> list[ZMapSource]:
     """The listed sources that have a stanza and a url, in display order (`base`: config folder)."""
     scripts = script_dir(data, base)
+    resolve = ScriptResolver(scripts)
     out: list[ZMapSource] = []
     for name in source_names(data):
         st = stanza(data, name)
@@ -138,24 +144,41 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
             continue
         pipe: PipeUrl | None = None
         script: str | None = None
-        if scheme(url) == "pipe":
+        url_scheme = scheme(url)
+        if url_scheme == "pipe":
             try:
                 pipe = parse_pipe_url(url)
-                script = resolve_script(pipe, scripts)
+                script = resolve(pipe)
             except PipeUrlError:
                 pass
         timeout = st.get("timeout")
+        featuresets = st.get("featuresets")
         out.append(
             ZMapSource(
-                name=name,
-                url=url,
-                scheme=scheme(url),
-                pipe=pipe,
-                script=script,
-                featuresets=tuple(_strings(st.get("featuresets"))),
-                delayed=st.get("delayed") is True,
-                sequence=st.get("sequence") is True,
-                timeout=timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
+                name,
+                url,
+                url_scheme,
+                pipe,
+                script,
+                tuple(_strings(featuresets)) if featuresets is not None else (),
+                st.get("delayed") is True,
+                st.get("sequence") is True,
+                timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
             )
         )
     return out
+
+
+class ScriptResolver:
+    """`resolve_script(url, script_dir)` for one script folder, worked out once per script path
+    as written (10,000 sources of a config share a handful of scripts)."""
+
+    def __init__(self, script_dir: str) -> None:
+        self.script_dir = script_dir
+        self._done: dict[str, str] = {}
+
+    def __call__(self, url: PipeUrl) -> str:
+        script = self._done.get(url.path)
+        if script is None:
+            script = self._done[url.path] = resolve_script(url, self.script_dir)
+        return script

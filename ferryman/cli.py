@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor", "check that a run has what it needs: files, scripts, tunnel, servers"),
     "fmt": ("fmt", "join continued ZMap config values into one line (ZMap cannot read them)"),
     "ndex-server": ("ndex_server", "run a local NDEx v2-compatible server (for trying plans and tests)"),
+    "export": ("export", "write a plan as a Snakefile (one rule per task, groups and hosts as resources)"),
 }
 
 
@@ -76,25 +77,35 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     except FerrymanError as exc:
-        sys.stderr.write(f"ferryman: error: {exc.message}\n")
-        if exc.hint:
-            sys.stderr.write(f"  hint: {exc.hint}\n")
+        _say(f"ferryman: error: {exc.message}\n" + (f"  hint: {exc.hint}\n" if exc.hint else ""))
         return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("ferryman: interrupted\n")
+        _say("ferryman: interrupted\n")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        # the reader went away (`ferryman plan | head`): not an error worth a traceback
-        sys.stdout = None
+        # the reader of a listing went away (`ferryman plan | head`): it saw what it wanted. `run`
+        # never gets here: it finishes its run and exits with how the tasks went (docs/run.md).
+        from .runtime.progress import stream_gone
+
+        stream_gone(sys.stdout)
         return ExitCode.OK
     except Exception as exc:  # a bug: one line for users, the traceback with FERRYMAN_DEBUG=1
         import os
 
         if os.environ.get("FERRYMAN_DEBUG"):
             raise
-        sys.stderr.write(f"ferryman: internal error: {type(exc).__name__}: {exc}\n")
-        sys.stderr.write("  hint: rerun with FERRYMAN_DEBUG=1 for the traceback, and report it\n")
+        _say(f"ferryman: internal error: {type(exc).__name__}: {exc}\n"
+             "  hint: rerun with FERRYMAN_DEBUG=1 for the traceback, and report it\n")
         return ExitCode.INTERNAL
+
+
+def _say(text: str) -> None:
+    """A message on stderr; a closed stderr loses it, never the exit code."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 # Commands that build a large heap and hold no resources at exit: they end with os._exit, skipping

@@ -54,6 +54,28 @@ def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> No
         raise
 
 
+def output_mode(path: str) -> int:
+    """The permission bits a new version of `path` gets (as `atomic_write` gives them): those of
+    the file it replaces, else 0666 less the process umask (docs/run.md, "Output files")."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux >= 4.7 shows it without changing it (os.umask would, for every thread)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def tail_line(path: str, window: int = 8192) -> str | None:
     """The last non-empty line of a (possibly huge) text file, read from its end only."""
     try:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
 import secrets
+import signal
+import stat
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
-from ferryman.errors import LockHeldError
+from ferryman.errors import FerrymanError, LockHeldError
 
 from .status import TERMINAL, TaskRecord, TaskStatus
 
@@ -23,44 +29,96 @@ def new_run_id() -> str:
 
 
 class Journal:
-    """Append-only JSON-lines log of one run: one event per task transition, flushed at once."""
+    """Append-only JSON-lines log of one run: one event per task transition, flushed at once.
+
+    Raises FerrymanError when the run's folder cannot be made. A write that fails later (a full
+    disk) does not stop the run: the first error is kept in `error`, reported once on stderr, and
+    later events are still tried (a torn line is skipped by readers)."""
 
     def __init__(self, state_dir: str, run_id: str, *, redact: Callable[[Any], Any] | None = None) -> None:
         """`redact` filters every record before it is written (RunContext.redact.scrub)."""
         self.run_id = run_id
         self._redact = redact
         self.dir = os.path.join(state_dir, "runs", run_id)
-        os.makedirs(self.dir, exist_ok=True)
         self.path = os.path.join(self.dir, "journal.jsonl")
-        self._fh: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.error: str | None = None
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            self._fh: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise FerrymanError(f"cannot write the journal {self.path}: {exc.strerror or exc}") from None
 
     def write(self, event: str, **fields: Any) -> None:
         rec = {"event": event, "time": round(time.time(), 6), **fields}
         if self._redact is not None:
             rec = self._redact(rec)
-        self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
-        self._fh.flush()
+        try:
+            self._fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+            self._fh.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        if self.error is None:
+            self.error = exc.strerror or str(exc)
+            _warn_stderr(f"cannot write the journal {self.path}: {self.error}")
 
     def close(self) -> None:
         if not self._fh.closed:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
+            try:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            except OSError as exc:
+                self._failed(exc)
+            with contextlib.suppress(OSError):
+                self._fh.close()
 
 
-def read_events(path: str) -> Iterator[dict[str, Any]]:
-    """Events of a journal; a torn last line (a crash mid-write) is ignored."""
+def read_events(path: str, *, warn: Callable[[str], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Events of a journal, in order. A line that is not a JSON object in UTF-8 (a torn last line
+    after a crash mid-write, stray bytes) is skipped, and `warn` (default: a line on stderr) is
+    told which line of which file (docs/run.md, "Journal, resume, lock, signals")."""
+    if warn is None:
+        warn = _warn_stderr
     try:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
+        with open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if not raw.strip():
                     continue
+                try:
+                    rec = json.loads(raw.decode("utf-8"))
+                except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+                    rec = None
                 if isinstance(rec, dict):
                     yield rec
+                else:
+                    warn(f"{path}:{lineno}: skipped a damaged journal line (not a JSON object)")
     except OSError:
         return
+
+
+_warned: set[str] = set()  # each damaged line is reported once per process
+
+
+def _warn_stderr(text: str) -> None:
+    if text in _warned:
+        return
+    _warned.add(text)
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr closed: say nothing
+        sys.stderr.write(f"ferryman: warning: {text}\n")
+        sys.stderr.flush()
+
+
+def _number(value: Any) -> float | None:
+    """A journal time: a Unix time (0 up to the year 5000), else None (a damaged or hand-edited
+    journal; a date library would fail on the rest)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 95_617_584_000:
+        return float(value)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 @dataclasses.dataclass
@@ -73,6 +131,8 @@ class RunSummary:
     ended: float | None = None
     status: str = "incomplete"  # succeeded | failed | interrupted | incomplete (crashed)
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
+    resources: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # task -> resource ids
+    lines: dict[str, list[tuple[str, str]]] = dataclasses.field(default_factory=dict)  # task -> plan lines
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -82,29 +142,59 @@ class RunSummary:
 
 
 def summarize(run_dir: str) -> RunSummary:
+    """What one run's journal says; fields of the wrong type read as absent."""
     s = RunSummary(os.path.basename(run_dir), run_dir)
     for ev in read_events(os.path.join(run_dir, "journal.jsonl")):
         kind = ev.get("event")
         if kind == "run-start":
-            s.digest, s.workspace, s.started = ev.get("digest"), ev.get("workspace"), ev.get("time")
-            for tid in ev.get("tasks", []):
-                s.tasks.setdefault(tid, TaskRecord(tid))
-        elif kind == "task":
+            s.digest, s.workspace = _text(ev.get("digest")), _text(ev.get("workspace"))
+            s.started = _number(ev.get("time"))
+            ids = ev.get("tasks")
+            for tid in ids if isinstance(ids, list) else ():
+                if isinstance(tid, str):
+                    s.tasks.setdefault(tid, TaskRecord(tid))
+            s.resources = {str(k): tuple(str(r) for r in v) for k, v in _mapping(ev.get("resources")).items()
+                           if isinstance(v, list)}
+            s.lines = {str(k): [(str(x[0]), str(x[1])) for x in v if isinstance(x, list) and len(x) == 2]
+                       for k, v in _mapping(ev.get("lines")).items() if isinstance(v, list)}
+        elif kind == "task" and isinstance(ev.get("task"), str):
             t = s.tasks.setdefault(ev["task"], TaskRecord(ev["task"]))
             t.status = TaskStatus.parse(ev.get("status"), t.status)
             if t.status is TaskStatus.RUNNING:
-                t.started = ev.get("time")
+                t.started = _number(ev.get("time"))
             elif t.status in TERMINAL:
-                t.ended = ev.get("time")
-                t.started = t.started if t.started is not None else ev.get("started")
-                t.warning = ev.get("warning")
-                t.error = ev.get("error")
-                t.output = ev.get("output")
-                t.message = str(ev.get("message") or "")
-                t.details = tuple(d for d in ev.get("details") or () if isinstance(d, dict))
+                t.ended = _number(ev.get("time"))
+                t.started = t.started if t.started is not None else _number(ev.get("started"))
+                t.warning = _text(ev.get("warning"))
+                t.error = _text(ev.get("error"))
+                t.output = ev.get("output") if isinstance(ev.get("output"), (str, list)) else None
+                t.message = _text(ev.get("message")) or ""
+                details = ev.get("details")
+                t.details = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
         elif kind == "run-end":
-            s.ended, s.status = ev.get("time"), ev.get("status", "failed")
+            status = ev.get("status")
+            s.ended, s.status = _number(ev.get("time")), status if isinstance(status, str) else "failed"
     return s
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def task_facts(tasks: Sequence[Any], root: str) -> dict[str, Any]:
+    """Fields of the run-start event that let a report stand on the journal alone: `resources`,
+    task id -> the resource ids it holds (`group:NAME`, `host:NAME`), and `lines`, task id -> its
+    lines in the text plan as [label, text] pairs (the command line of a pipe task; passwords are
+    already masked there). `tasks` are plan Tasks; `root` is the workspace root."""
+    from ferryman.compiler import tasks as kinds
+
+    registry = kinds.registry()
+    lines: dict[str, list[list[str]]] = {}
+    for t in tasks:
+        k = registry.get(t.kind)
+        if k is not None:
+            lines[t.id] = [[label, text] for label, text in k.details(t.action, root)]
+    return {"resources": {t.id: list(t.resources) for t in tasks}, "lines": lines}
 
 
 def runs(state_dir: str) -> list[RunSummary]:
@@ -142,38 +232,125 @@ def expected_durations(state_dir: str) -> dict[str, float]:
 
 
 class WorkspaceLock:
-    """One run per workspace: an exclusive flock on `<state_dir>/lock` (released if the process dies)."""
+    """One run per workspace: an exclusive flock on `<state_dir>/lock` (released if the process dies).
 
-    def __init__(self, state_dir: str) -> None:
-        os.makedirs(state_dir, exist_ok=True)
+    The lock file names its holder (`pid N`) and, while scripts run, their process groups
+    (`group PGID START`, START the leader's start time from /proc/PID/stat, in clock ticks since
+    boot). A run that takes the lock from a holder that died (kill -9, a crash) first ends the
+    process groups it left behind, so no script of a crashed run overlaps the next one
+    (docs/run.md, "Journal, resume, lock, signals"). Raises FerrymanError when the state dir
+    cannot be made or written, LockHeldError (exit 4) when another run holds the lock.
+
+    With `tasks`, the lock is for a run whose caller schedules it (the Snakefile of `ferryman export
+    snakemake`, docs/export.md): it holds `<state_dir>/lock` shared with other such runs, so an
+    ordinary run is still refused while they go on, and each of `tasks` exclusively through
+    `<state_dir>/locks/<task>.lock`, so one task never runs twice at once. Server groups and host
+    limits are then the caller's to keep; a shared holder records no process groups."""
+
+    def __init__(self, state_dir: str, *, tasks: Sequence[str] | None = None) -> None:
+        self.state_dir = state_dir
         self.path = os.path.join(state_dir, "lock")
+        self._tasks = tuple(tasks) if tasks is not None else None
+        self._task_dir = os.path.join(state_dir, "locks")
         self._fh: IO[str] | None = None
+        self._held: list[IO[str]] = []
+        self._write_lock = threading.Lock()
+        self.reaped: list[int] = []  # process groups of a dead holder this run ended
 
     def acquire(self) -> None:
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.makedirs(self.state_dir, exist_ok=True)
+            # never through a symlink planted in the state dir, never blocking on a FIFO
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OSError(0, "the lock file is not a regular file")
+            fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        except OSError as exc:
+            why = f"{self.path} is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or exc
+            raise FerrymanError(
+                f"cannot use the state dir {self.state_dir}: {why}",
+                hint="state_dir in [workspace] must name a folder this user can write",
+            ) from None
+        shared = self._tasks is not None
+        try:
+            fcntl.flock(fh.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
+            default = "another process" if shared else "runs started by a scheduler (--shared-lock)"
+            holder = (fh.read().strip().splitlines() or [default])[0]
             fh.close()
             raise LockHeldError(
                 f"another run holds the workspace lock ({holder})",
                 hint=f"wait for it to finish; the lock is {self.path}",
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
         self._fh = fh
+        if shared:
+            self._lock_tasks(self._tasks or ())
+            return
+        fh.seek(0)
+        left = fh.read()
+        self._rewrite([])
+        self.reaped = end_groups(_recorded_groups(left))
+
+    def _lock_tasks(self, task_ids: Sequence[str]) -> None:
+        from ferryman.compiler.paths import file_name
+
+        os.makedirs(self._task_dir, exist_ok=True)
+        for tid in sorted(task_ids):  # one order for every run: two runs cannot wait on each other
+            path = os.path.join(self._task_dir, file_name(tid) + ".lock")
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+            fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                self.release()
+                raise LockHeldError(
+                    f"task {tid} is running in another run",
+                    hint=f"wait for it to finish; the lock is {path}",
+                ) from None
+            self._held.append(fh)
+
+    def record_groups(self, groups: list[int]) -> None:
+        """Record the process groups of the scripts running now (called on every start and end)."""
+        if self._tasks is None:
+            self._rewrite(groups)
+
+    def _rewrite(self, groups: list[int]) -> None:
+        lines = [f"pid {os.getpid()}"]
+        for g in sorted(groups):
+            start = _start_time(g)
+            if start is not None:
+                lines.append(f"group {g} {start}")
+        with self._write_lock:
+            fh = self._fh
+            if fh is None:
+                return
+            try:
+                fh.seek(0)
+                fh.truncate()
+                fh.write("\n".join(lines) + "\n")
+                fh.flush()
+            except OSError as exc:  # a full disk: the lock still holds, only the record is lost
+                if not groups:
+                    raise FerrymanError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
     def release(self) -> None:
-        if self._fh is not None:
-            self._fh.seek(0)
-            self._fh.truncate()
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
+        for held in self._held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+            held.close()
+        self._held = []
+        with self._write_lock:
+            if self._fh is not None:
+                if self._tasks is None:
+                    with contextlib.suppress(OSError):
+                        self._fh.seek(0)
+                        self._fh.truncate()
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+                with contextlib.suppress(OSError):
+                    self._fh.close()
+                self._fh = None
 
     def __enter__(self) -> WorkspaceLock:
         self.acquire()
@@ -181,3 +358,67 @@ class WorkspaceLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _recorded_groups(text: str) -> list[tuple[int, int]]:
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "group" and parts[1].isdigit() and parts[2].isdigit():
+            out.append((int(parts[1]), int(parts[2])))
+    return out
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    """Fields 3.. of /proc/PID/stat (state, ppid, pgrp, session, …), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    return raw[raw.rfind(b")") + 2 :].decode("ascii", "replace").split()
+
+
+def _start_time(pid: int) -> int | None:
+    fields = _stat(pid)
+    return int(fields[19]) if fields is not None and len(fields) > 19 else None
+
+
+def _members(pgid: int) -> list[int]:
+    """Live processes (not zombies) whose process group and session are `pgid`: a script started
+    with start_new_session and everything it started that stayed in its group."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        f = _stat(name)
+        if f is not None and len(f) > 3 and f[0] != "Z" and f[2] == str(pgid) and f[3] == str(pgid):
+            out.append(int(name))
+    return out
+
+
+def _still_ours(pgid: int, start: int) -> bool:
+    """The recorded group still exists and is the one a run started. While any member lives the
+    kernel does not give the number to a new process; if a process with that pid exists, it must be
+    the leader that was recorded (same start time), not a newcomer that reused the pid."""
+    if not _members(pgid):
+        return False
+    leader_start = _start_time(pgid)
+    return leader_start is None or leader_start == start
+
+
+def end_groups(groups: list[tuple[int, int]], grace_s: float = 2.0) -> list[int]:
+    """SIGTERM every recorded group that is still ours, then SIGKILL what is left after `grace_s`.
+    Returns the groups signalled."""
+    ours = [g for g, start in groups if _still_ours(g, start)]
+    for g in ours:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(g, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline and any(_members(g) for g in ours):
+        time.sleep(0.05)
+    for g in ours:
+        if _members(g):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(g, signal.SIGKILL)
+    return ours

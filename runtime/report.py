@@ -1,4 +1,5 @@
-"""The run summary, rendered from a journal (after a run, and by `ferryman runs show`)."""
+"""The run summary, rendered from a journal (after a run, and by `ferryman runs show`). Text from
+scripts and inputs is shown with control characters escaped (`progress.printable`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .journal import RunSummary
+from .progress import printable
 
 ORDER = ("failed", "cancelled", "skipped", "succeeded", "running", "pending")
 
@@ -33,23 +35,26 @@ def render_summary(run: RunSummary) -> str:
             skipped_by.setdefault(cause, []).append(t.id)
     for t in tasks:
         if t.status == "succeeded":
-            detail = " ".join(x for x in (t.output, t.message) if x)
+            output = t.output if isinstance(t.output, str) else ", ".join(t.output or [])
+            shown = (output, t.message) if not output or output not in (t.message or "") else (t.message,)
+            detail = " ".join(x for x in shown if x)
         elif t.status == "skipped" and t.error and t.error.startswith("because "):
             detail = t.error  # the root cause is named once, below
         else:
             detail = t.error or ""
-        rows.append({"id": t.id, "status": t.status, "duration_s": t.duration_s, "detail": detail,
-                     "warning": t.warning, "items": [item_line(d) for d in t.details]})
+        rows.append({"id": printable(t.id), "status": t.status, "duration_s": t.duration_s, "detail": printable(detail),
+                     "warning": printable(t.warning) if t.warning else None,
+                     "items": [printable(item_line(d)) for d in t.details]})
         if t.status == "failed":
             line = f"{t.id}: {t.error or 'failed'}"
             if t.id in skipped_by:
                 line += f" (skipped because of it: {', '.join(sorted(skipped_by[t.id]))})"
-            causes.append(line)
+            causes.append(printable(line))
     counts = run.counts()
     count_line = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts.get(s))
     duration = run.ended - run.started if run.ended is not None and run.started is not None else None
     out: str = templates().get_template("run.txt.j2").render(
-        run=run, tasks=rows, width=max((len(t.id) for t in tasks), default=4), counts=count_line or "no tasks",
+        run=run, tasks=rows, width=max((len(r["id"]) for r in rows), default=4), counts=count_line or "no tasks",
         causes=causes, duration=duration,
     )
     return out

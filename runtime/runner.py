@@ -14,10 +14,11 @@ from typing import Any
 
 from ferryman.compiler import tasks
 from ferryman.compiler.plan import Plan, Task
-from ferryman.errors import ExitCode, UsageError
+from ferryman.errors import ExitCode, FerrymanError, UsageError
 
 from . import journal as jr
 from .executors import RunContext, executor_for
+from .htmlreport import write_report
 from .progress import Progress
 from .scheduler import SchedTask, Scheduler, TaskEvent, TaskOutcome, TaskRecord, TaskStatus
 
@@ -34,6 +35,7 @@ class RunOptions:
     progress: str = "auto"  # auto | plain | none
     log_format: str = "text"  # text | json
     force_stale: bool = False
+    shared_lock: bool = False  # the caller schedules (Snakemake): see journal.WorkspaceLock
 
 
 @dataclasses.dataclass
@@ -76,17 +78,26 @@ def execute(plan: Plan, opts: RunOptions, *, out: Any = None, err: Any = None) -
     if not opts.force_stale:
         plan.check_fresh()
     chosen, notes = select(plan, opts)
+    if not plan.state_dir.strip() or "\0" in plan.state_dir:  # a hand-edited plan
+        raise FerrymanError("the plan's state_dir is empty or holds a NUL",
+                            hint="set state_dir in [workspace] and plan again")
     state_dir = os.path.join(plan.root, plan.state_dir)
-    lock = jr.WorkspaceLock(state_dir)
+    if os.path.exists(state_dir) and not os.path.isdir(state_dir):
+        raise FerrymanError(f"the state dir {plan.state_dir} is not a folder")
+    lock = jr.WorkspaceLock(state_dir, tasks=[t.id for t in chosen.tasks] if opts.shared_lock else None)
     lock.acquire()
     try:
-        return _execute_locked(plan, chosen, notes, opts, state_dir, out, err)
+        if lock.reaped:
+            notes.append(f"ended {len(lock.reaped)} process group{'s' if len(lock.reaped) != 1 else ''} "
+                         f"left running by a run that crashed ({', '.join(map(str, lock.reaped))})")
+        return _execute_locked(plan, chosen, notes, opts, state_dir, out, err, lock)
     finally:
         lock.release()
 
 
 def _execute_locked(
-    plan: Plan, chosen: Plan, notes: list[str], opts: RunOptions, state_dir: str, out: Any, err: Any
+    plan: Plan, chosen: Plan, notes: list[str], opts: RunOptions, state_dir: str, out: Any, err: Any,
+    lock: jr.WorkspaceLock | None = None,
 ) -> RunResult:
     digest = plan.digest
     done: dict[str, TaskRecord] = {}
@@ -103,10 +114,13 @@ def _execute_locked(
     todo_ids = {t.id for t in todo}
 
     ctx = RunContext.for_plan(plan, state_dir)
+    if lock is not None:
+        ctx.on_groups = lock.record_groups
     run_id = jr.new_run_id()
     journal = jr.Journal(state_dir, run_id, redact=ctx.redact.scrub)
     journal.write("run-start", run=run_id, digest=digest, workspace=plan.workspace,
-                  tasks=[t.id for t in chosen.tasks], options=_options_record(opts))
+                  tasks=[t.id for t in chosen.tasks], options=_options_record(opts),
+                  **jr.task_facts(chosen.tasks, plan.root))
     for tid, rec in sorted(done.items()):
         journal.write("task", task=tid, status="succeeded", resumed=True, started=rec.started,
                       output=rec.output, warning=rec.warning)
@@ -192,7 +206,10 @@ def _execute_locked(
         status, code = "failed", ExitCode.INTERNAL if internal.is_set() else ExitCode.FAILED
     journal.write("run-end", status=status, root_causes={k: list(v) for k, v in result.root_causes.items()})
     journal.close()
+    if journal.error is not None and code == ExitCode.OK:  # the record of the run is incomplete
+        code = ExitCode.FAILED
     summary = jr.summarize(journal.dir)
+    write_report(journal.dir)
     return RunResult(run_id, int(code), summary)
 
 

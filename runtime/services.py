@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -41,6 +42,8 @@ READ_TIMEOUT_S = 120.0
 RETRIES = 3
 RETRY_STATUSES = (502, 503, 504)
 RETRY_METHODS = frozenset({"GET", "PUT"})  # idempotent calls only: a POST is never repeated blindly
+
+PER_SCHEME_PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
 
 INPUT_REFERENCE = re.compile(r"\$\{input:([^#}]+)#([^}]*)\}")
 ANY_REFERENCE = re.compile(refs.REFERENCE.pattern + "|" + INPUT_REFERENCE.pattern)
@@ -134,6 +137,8 @@ class RunContext:
     _procs: set[subprocess.Popen[bytes]] = dataclasses.field(default_factory=set)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _slots: dict[str, threading.BoundedSemaphore] = dataclasses.field(default_factory=dict)
+    # told the process groups running now, on every start and end (the lock file records them)
+    on_groups: Callable[[list[int]], None] | None = None
 
     @classmethod
     def for_plan(cls, plan: Plan, state_dir: str, environ: Mapping[str, str] | None = None) -> RunContext:
@@ -147,6 +152,10 @@ class RunContext:
         proxies = (kinds[t.kind].proxy(t.action) for t in plan.tasks if t.kind in kinds)
         proxy = next((p for p in proxies if p), None)
         if proxy is not None:
+            # per-scheme variables win over ALL_PROXY in curl and requests: an inherited
+            # http_proxy would steer scripts around the tunnel (docs/bridge.md, "Runs through a tunnel")
+            for name in PER_SCHEME_PROXY_VARIABLES:
+                env.pop(name, None)
             env.update(ALL_PROXY=proxy, all_proxy=proxy)
         ctx = cls(plan=plan, state_dir=state_dir, env=env, environ=environ, proxy=proxy)
         for name in secret_names:
@@ -216,16 +225,19 @@ class RunContext:
 
     # -- processes --------------------------------------------------------------------------
     def track(self, proc: subprocess.Popen[bytes]) -> None:
+        """Register a script started in its own process group (`start_new_session=True`)."""
         with self._lock:
             self._procs.add(proc)
+            groups = [p.pid for p in self._procs]
+            if self.on_groups is not None:
+                self.on_groups(groups)
 
     def untrack(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._procs.discard(proc)
-
-    def process_groups(self) -> list[int]:
-        with self._lock:
-            return [p.pid for p in self._procs]
+            groups = [p.pid for p in self._procs]
+            if self.on_groups is not None:
+                self.on_groups(groups)
 
     def terminate_all(self) -> None:
         """Stop every running child's whole process group (SIGTERM; executors follow with SIGKILL)."""
@@ -234,6 +246,41 @@ class RunContext:
             procs = list(self._procs)
         for p in procs:
             kill_group(p, signal.SIGTERM)
+
+
+def die_with_parent() -> Callable[[], None]:
+    """A `preexec_fn` for scripts: PR_SET_PDEATHSIG=SIGKILL, so the script is killed when the
+    ferryman thread that started it dies (kill -9 included). Its own children stay in its process
+    group, which the lock file records for the next run (docs/run.md, "Journal, resume, lock,
+    signals"). Only async-signal-safe work happens in the child: libc is loaded here, before fork."""
+    parent = os.getpid()
+    prctl = _prctl()
+    if prctl is None:  # not Linux: the lock's process groups still clean up
+        return lambda: None
+
+    def setup() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # ferryman died between fork and prctl
+            os._exit(1)
+
+    return setup
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+@functools.lru_cache(maxsize=1)
+def _prctl() -> Callable[..., int] | None:
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    fn.restype = ctypes.c_int
+    f: Callable[..., int] = fn
+    return f
 
 
 def kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -254,7 +301,8 @@ def http_session(
     and PUT only (both idempotent; a POST is never repeated: its outcome may be unknown), backoff
     `backoff` s doubling, default (connect, read) timeouts on every request, `pool` connections
     kept per host, TLS verification on, and `proxy` (a `socks5h://` URL: names resolve on the far
-    side) for http and https when given."""
+    side) for http and https when given — then for every request, whatever HTTP(S)_PROXY or
+    NO_PROXY the environment holds."""
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
@@ -262,6 +310,10 @@ def http_session(
     class Session(requests.Session):
         def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
             kwargs.setdefault("timeout", (connect_timeout_s, read_timeout_s))
+            if proxy:
+                # requests merges HTTP(S)_PROXY from the environment *over* session.proxies; proxies
+                # given per request win over the environment, so the bridge is always the proxy
+                kwargs.setdefault("proxies", {"http": proxy, "https": proxy})
             return super().request(method, url, *args, **kwargs)
 
     retry = Retry(
@@ -281,7 +333,7 @@ def http_session(
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     s.verify = True
-    if proxy:  # explicit proxies win over HTTP(S)_PROXY from the environment
+    if proxy:  # also per request (see `request` above): the environment cannot override it
         s.proxies = {"http": proxy, "https": proxy}
     return s
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +35,7 @@ def run_cli():
 from .sshd import sshd  # noqa: E402  (the session's OpenSSH server on 127.0.0.1)
 
 __all__ = ["ferryman", "sshd"]
+
+
+# what a copy of samples/ leaves out: broken samples and what runs and the demo generate there
+SAMPLE_IGNORE = shutil.ignore_patterns("invalid", ".ferryman", ".ferryman-cluster", "*_modified.yml", "__pycache__")

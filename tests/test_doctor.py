@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES, ferryman
+from .conftest import SAMPLE_IGNORE, SAMPLES, ferryman
 from .sshd import free_port
 
 STATUS = {"networkCount": 0, "userCount": 1, "properties": {"ServerVersion": "2.5.0", "ServerResultLimit": 10000}}
@@ -63,10 +63,11 @@ def ndex1() -> Iterator[int]:
 
 def _workspace(tmp_path: Path, routes: tuple[str, str], profiles: bool = False, bridge: str = "") -> Path:
     ws = tmp_path / "ws"
-    shutil.copytree(SAMPLES, ws, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
+    shutil.copytree(SAMPLES, ws, ignore=SAMPLE_IGNORE)
     for plan, route in zip(("human-nets.json", "pathways-query.json"), routes, strict=True):
         p = ws / "copy-plans" / plan
-        p.write_text(p.read_text().replace("http://127.0.0.1:8765/v2", route))
+        text = p.read_text().replace("http://127.0.0.1:8765/v2", route)
+        p.write_text(text.replace("http://127.0.0.1:8766/v2", route))
     manifest = ws / "ferryman.toml"
     text = manifest.read_text()
     if not profiles:

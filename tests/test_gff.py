@@ -1,4 +1,4 @@
-"""The streaming GFF checker (runtime/gff.py) and `ferryman gff-check`."""
+"""The streaming GFF checker (runtime/gff/) and `ferryman gff-check`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,19 @@ from pathlib import Path
 import pytest
 
 from ferryman.runtime import gff
-from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file
+from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file, native
+from ferryman.runtime.gff.gff3 import Gff3
 
 from .conftest import ROOT, ferryman
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def gff_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both GFF3 fast paths: the compiled one and the pure-Python fallback."""
+    if request.param == "compiled" and not native.AVAILABLE:
+        pytest.fail(f"the compiled GFF path is not built: {native.REASON}")
+    monkeypatch.setenv("FERRYMAN_GFF_NATIVE", "1" if request.param == "compiled" else "0")
+    return str(request.param)
 
 CORPUS = ROOT / "tests" / "data" / "gff"
 H = "##gff-version 3\n"
@@ -236,21 +246,21 @@ def test_cds_phases_follow_on_the_minus_strand_in_either_order() -> None:
 
 def test_cds_phase_mismatch_downstream() -> None:
     assert errors(H + cds(1, 50, 0) + cds(60, 100, 0)) == [
-        (3, "CDS 'c1' phase 0 does not follow from the segment on line 2 (expected 1)")
+        (3, "CDS phase 0 does not follow from the CDS on line 2 of ID 'c1' (expected 1)")
     ]
 
 
 def test_cds_phase_mismatch_reported_once_along_the_chain() -> None:
     # line 3 is wrong; line 4 follows from what line 3 should have been
     assert errors(H + cds(1, 50, 0) + cds(60, 100, 0) + cds(201, 250, 2)) == [
-        (3, "CDS 'c1' phase 0 does not follow from the segment on line 2 (expected 1)")
+        (3, "CDS phase 0 does not follow from the CDS on line 2 of ID 'c1' (expected 1)")
     ]
 
 
 def test_cds_phase_mismatch_upstream() -> None:
     # minus strand listed ascending: the new segment is 5' of the one before it
     assert errors(H + cds(1, 50, 2, "-") + cds(60, 100, 0, "-")) == [
-        (3, "CDS 'c1' phase 2 on line 2 does not follow from this segment (expected 1)")
+        (3, "CDS phase 2 on line 2 of ID 'c1' does not follow from this CDS (expected 1)")
     ]
 
 
@@ -425,9 +435,7 @@ def test_generated_sample_is_valid() -> None:
 
 
 def feed_in_pieces(data: bytes, sizes: list[int], careful_only: bool = False) -> gff.GffResult:
-    checker = GffChecker(max_errors=None)
-    if careful_only:
-        checker._fast_chunk = lambda text: False  # type: ignore[method-assign]
+    checker = GffChecker(max_errors=None, fast=not careful_only)
     pos, i = 0, 0
     while pos < len(data):
         n = sizes[i % len(sizes)]
@@ -461,6 +469,10 @@ MUTATIONS = [
     "Parent=g1,",
     "ID=x;ID=y",
     "xID=1",
+    "Name=x;ID=y",
+    "Parent=g1;Parent=t1",
+    " Parent=t1",
+    "ID=t1",
     "Name=IP",
     "###",
     "##FASTA",
@@ -541,68 +553,16 @@ def test_state_does_not_grow_with_closed_sections() -> None:
     checker = GffChecker()
     checker.feed(sample_text(200).encode())
     # after the last ###: nothing waits, nothing is open; only the closed IDs remain (for uniqueness)
-    assert (checker._open, checker._pending, checker._cds) == ({}, {}, {})
-    assert len(checker._done) == 200 * 3
+    body = checker.body
+    assert isinstance(body, Gff3)
+    assert (len(body.ids), body.pending, body.chains) == (0, {}, {})
+    assert len(body.closed) == 200 * 3
     checker.feed(b"chr1\t.\texon\t1\t10\t.\t+\t.\tParent=later\n")
-    assert list(checker._pending) == [b"later"]
+    assert list(body.pending) == [b"later"]
 
 
 def test_error_text_form() -> None:
     assert GffError(12, "start 0 is below 1").text("out/a.gff") == "out/a.gff:12: start 0 is below 1"
-
-
-# ------------------------------------------------------------------ two halves at once
-
-
-def split_feeds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Let any file split whatever the load, and record the ranges this process feeds itself."""
-    monkeypatch.setattr(gff, "_SPLIT_MIN", 0)
-    monkeypatch.setattr(gff, "_PROBE", 100)
-    monkeypatch.setattr(gff, "_IDLE_ENOUGH", -1.0)
-    fed: list[tuple[int, int]] = []
-    real = gff._feed_range
-
-    def spy(checker: GffChecker, data: object, start: int, end: int, stop_early: bool) -> bool:
-        fed.append((start, end))
-        return real(checker, data, start, end, stop_early)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(gff, "_feed_range", spy)
-    return fed
-
-
-@pytest.mark.parametrize(
-    "tail",
-    [
-        "",  # clean: the second half is taken from the child
-        feat(seqid="chr1", attrs="ID=g3"),  # an ID of the first half again
-        feat(seqid="chr1", type="exon", attrs="Parent=t2"),  # a Parent closed in the first half
-        feat(seqid="chr1", start="0"),  # an error in the second half
-        "##sequence-region chr9 1 10\n",  # a region after the header: no split
-    ],
-)
-def test_split_check_equals_one_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: str) -> None:
-    path = tmp_path / "big.gff3"
-    path.write_text(sample_text(80) + tail)
-    one = check_file(str(path), max_errors=5)
-    fed = split_feeds(monkeypatch)
-    two = check_file(str(path), max_errors=5, jobs=2)
-    assert two == one
-    size = path.stat().st_size
-    if not tail:
-        assert fed and all(end < size for _, end in fed)  # the child checked the second half
-    else:
-        assert fed[-1][1] == size
-
-
-def test_split_check_with_error_in_first_half(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = sample_text(80)
-    text = text.replace("\tID=g2;", "\tID=g2;Name=;", 1)
-    path = tmp_path / "big.gff3"
-    path.write_text(text)
-    one = check_file(str(path))
-    split_feeds(monkeypatch)
-    assert check_file(str(path), jobs=2) == one
-    assert one.error_count == 1
 
 
 # ------------------------------------------------------------------ agreement with GenomeTools
@@ -676,6 +636,7 @@ def test_cli_json() -> None:
                 "error_count": 1,
                 "truncated": False,
                 "errors": [{"line": 2, "message": "Parent 'nope' is not defined (no ID=nope before the end of input)"}],
+                "warnings": [],
             }
         ],
     }

@@ -20,7 +20,7 @@ from ferryman.compiler.loaders import tomlfile, yamlfile
 from ferryman.compiler.pipeline import validate_paths
 from ferryman.compiler.rules.idtrack import check, check_profile, similar_names
 
-from .conftest import ROOT, SAMPLES, ferryman
+from .conftest import ROOT, SAMPLE_IGNORE, SAMPLES, ferryman
 
 TEMPLATE = SAMPLES / "idtrack" / "homo_sapiens_externals_template.yml"
 SCHEMA = json.loads((ROOT / "schemas" / "externals.schema.json").read_text())
@@ -568,7 +568,7 @@ def _demo(tmp_path: Path, output: str, extra: str = "") -> Path:
     import shutil
 
     ws = tmp_path / "ws"
-    shutil.copytree(SAMPLES, ws, ignore=shutil.ignore_patterns("invalid", ".ferryman"))
+    shutil.copytree(SAMPLES, ws, ignore=SAMPLE_IGNORE)
     manifest = ws / "ferryman.toml"
     text = manifest.read_text()
     old = 'output = "idtrack/homo_sapiens_externals_modified.yml"'

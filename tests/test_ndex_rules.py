@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from ferryman.compiler import copyplan
+from ferryman.compiler.copyplan import as_bool, as_int, is_uuid, route_base
 from ferryman.compiler.document import Findings
 from ferryman.compiler.loaders.jsonfile import load_text
 from ferryman.compiler.rules import ndex
-from ferryman.compiler.rules.ndex import as_bool, as_int, is_uuid, route_base
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schemas" / "copy-plan.schema.json"
@@ -71,7 +72,7 @@ def test_demo_plans_use_the_local_server_and_env_passwords() -> None:
     assert human["planType"] == "IdCopyPlan" and 2 <= len(human["idList"]) <= 3
     assert query["planType"] == "QueryCopyPlan" and query["queryLimit"] == 5 and query["updateTargetNetwork"] is True
     for plan in (human, query):
-        assert plan["source"]["route"] == plan["target"]["route"] == "http://127.0.0.1:8765/v2"
+        assert (plan["source"]["route"], plan["target"]["route"]) == ("http://127.0.0.1:8765/v2", "http://127.0.0.1:8766/v2")
         assert plan["source"]["password"] == "${env:NDEX_SOURCE_PASSWORD}"
         assert plan["target"]["password"] == "${env:NDEX_TARGET_PASSWORD}"
 
@@ -394,11 +395,11 @@ def test_coercion_helpers_read_values_as_the_original_tool_does() -> None:
 
 
 def test_run_values_for_the_ir() -> None:
-    assert ndex.update_target({"updateTarget": "True"}) is True
-    assert ndex.update_target({"updateTargetNetwork": "false", "updateTarget": True}) is False
-    assert ndex.update_target({}) is False and ndex.update_target({"updateTargetNetwork": "TRUE"}) is False
-    assert ndex.update_read_only({"updateReadOnlyNetwork": 1}) is True
-    assert ndex.query_limit({"queryLimit": "010"}) == 10 and ndex.query_limit({}) is None
+    assert copyplan.update_target({"updateTarget": "True"}) is True
+    assert copyplan.update_target({"updateTargetNetwork": "false", "updateTarget": True}) is False
+    assert copyplan.update_target({}) is False and copyplan.update_target({"updateTargetNetwork": "TRUE"}) is False
+    assert copyplan.update_read_only({"updateReadOnlyNetwork": 1}) is True
+    assert copyplan.query_limit({"queryLimit": "010"}) == 10 and copyplan.query_limit({}) is None
 
 
 def test_uuid_and_route_helpers() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLE_IGNORE, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_wheel_in_fresh_venv_validates_from_outside(wheel: Path, tmp_path: Path)
     py = env_dir / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
     work = tmp_path / "elsewhere"
-    shutil.copytree(SAMPLES, work, ignore=shutil.ignore_patterns(".ferryman", "invalid"))
+    shutil.copytree(SAMPLES, work, ignore=SAMPLE_IGNORE)
     probe = subprocess.run(
         [str(py), "-c", "import ferryman, ferryman.compiler, ferryman.runtime, importlib.util as u;"
          "print(u.find_spec('compiler') is None and u.find_spec('runtime') is None)"],

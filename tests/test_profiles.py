@@ -22,7 +22,7 @@ from ferryman.compiler.profiles import (
     render_modified,
 )
 
-from .conftest import ROOT, SAMPLES, ferryman
+from .conftest import ROOT, SAMPLE_IGNORE, SAMPLES, ferryman
 
 TEMPLATE = SAMPLES / "idtrack" / "homo_sapiens_externals_template.yml"
 STRICT = ["HGNC Symbol", "EntrezGene", "RefSeq_mRNA", "Uniprot/SWISSPROT"]
@@ -271,7 +271,7 @@ def test_generated_file_round_trips_through_a_profile(tmp_path: Path) -> None:
 
 def _workspace(tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
-    shutil.copytree(SAMPLES, ws, ignore=shutil.ignore_patterns("invalid", ".ferryman"))
+    shutil.copytree(SAMPLES, ws, ignore=SAMPLE_IGNORE)
     return ws
 
 

@@ -157,3 +157,44 @@ def test_fifty_megabyte_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[:500]
     assert ": warning[" in proc.stderr  # the unknown field is reported, not the 50 MB value
     assert len(proc.stderr) < 2000
+
+
+def _hostile_inputs(folder: Path) -> dict[str, str]:
+    """Things a user (or a hostile tester) may pass where a manifest or input file is expected."""
+    (folder / "binary.toml").write_bytes(os.urandom(3000))
+    (folder / "deep.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    (folder / "huge.toml").write_text("x = " + "9" * 5000 + "\n")
+    (folder / "nl\nname.toml").write_text("[workspace\n")
+    (folder / "utf16.toml").write_bytes('[workspace]\nname = "x"\n'.encode("utf-16"))
+    os.symlink("loop-b", folder / "loop-a")
+    os.symlink("loop-a", folder / "loop-b")
+    os.mkfifo(folder / "fifo.toml")
+    (folder / "folder").mkdir()
+    names = ["binary.toml", "deep.toml", "huge.toml", "nl\nname.toml", "utf16.toml", "loop-a", "fifo.toml", "folder",
+             "/dev/zero", "/dev/null", "missing.toml"]
+    return {n: n for n in names}
+
+
+COMMANDS = [["validate", "{}"], ["plan", "--workspace", "{}"], ["run", "--workspace", "{}"], ["run", "{}"],
+            ["runs", "--workspace", "{}"], ["doctor", "--workspace", "{}"], ["tunnel", "--workspace", "{}"],
+            ["plan", "--out", "{}"], ["gff-check", "{}"]]
+
+
+@pytest.mark.slow
+def test_every_command_on_hostile_inputs(tmp_path: Path) -> None:
+    """No command prints a traceback or "internal error" for bad input: a located or one-line error,
+    exit 1 or 2 (doctor reports 1). FERRYMAN_DEBUG=1 (conftest) turns an internal error into a
+    traceback, so both are caught."""
+    inputs = _hostile_inputs(tmp_path)
+    (tmp_path / "ferryman.toml").write_bytes(SEEDS["manifest"])  # for `plan --out`
+    bad = []
+    for name in inputs:
+        for template in COMMANDS:
+            if template[0] == "gff-check" and name in ("fifo.toml", "/dev/zero"):
+                continue  # a stream checker reads pipes (`gff-check <(script)`) until they end, by design
+            args = [a.replace("{}", name) for a in template]
+            proc = ferryman(*args, cwd=tmp_path, timeout=60)
+            text = proc.stdout + proc.stderr
+            if "Traceback" in text or "internal error" in text or proc.returncode not in (0, 1, 2):
+                bad.append(f"{args!r}: exit {proc.returncode}: {text[-300:]}")
+    assert bad == []

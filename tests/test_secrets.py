@@ -138,7 +138,8 @@ def test_mask_text_hides_passwords_and_queries(text: str, masked: str) -> None:
 
 def test_diagnostics_mask_url_passwords_whatever_the_rule_quoted() -> None:
     from ferryman.compiler.diagnostics import Diagnostic, Severity
+    from ferryman.output import finding_github
 
     d = Diagnostic("f", 1, 1, Severity.ERROR, "XX000", "bad url pipe://u:hunter2@host", hint="see http://a:b2@c/x")
-    assert "hunter2" not in d.text() and "b2@" not in d.text() and "hunter2" not in d.github()
+    assert "hunter2" not in d.text() and "b2@" not in d.text() and "hunter2" not in finding_github(d)
     assert d.message == "bad url pipe://u:***@host"

@@ -139,3 +139,18 @@ def test_a_new_kind_is_planned_printed_and_run(tmp_path: Path, echo_kind: None) 
     journal = root / ".ferryman" / "runs" / result.run_id / "journal.jsonl"
     statuses = {e["task"]: e["status"] for e in read_events(str(journal)) if e.get("event") == "task"}
     assert statuses == {"echo:a": "succeeded", "echo:b": "succeeded"}
+
+
+def test_the_plan_says_which_sources_ferryman_does_not_run(tmp_path: Path) -> None:
+    root = make_ws(tmp_path, {"a": {"query": "x=1"}}, {})
+    cfg = root / "zmap" / "ZMap"
+    text = cfg.read_text().replace("sources = a", "sources = a ; genes ; hub")
+    text += ("\n[genes]\nurl = ensembl://anonymous@ensembldb.ensembl.org:3306?db=homo_sapiens_core\n"
+             "featuresets = fs\n\n[hub]\nurl = trackhub:///hub_1234\nfeaturesets = fs\n")
+    cfg.write_text(text)
+    plan = ferryman.compile(ferryman.load(root))
+    assert [t.id for t in plan.tasks] == ["pipe:a"]
+    assert plan.notes == ("2 ZMap sources not run by ferryman (ZMap loads them itself): genes (ensembl://), "
+                          "hub (trackhub://)",)
+    assert render(plan, "text").endswith("notes:\n  " + plan.notes[0] + "\n")
+    assert Plan.from_json(plan.to_json()).notes == plan.notes

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import stat
 
 from ..diagnostics import Diagnostic
 from ..document import Code, Document, define
@@ -89,17 +90,30 @@ class RawText:
 
 
 def read(path: str, display: str) -> RawText:
+    """The text of a regular file. A FIFO, socket or device is refused before anything is read
+    (opened with O_NONBLOCK, so a FIFO without a writer cannot block): an input is a file."""
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as fh:
+            what = _special(os.fstat(fd).st_mode)
+            if what is not None:
+                return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: it is {what}")])
             raw = fh.read()
     except OSError as exc:
         return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")])
     digest = hashlib.sha256(raw).hexdigest()
     text, diags = decode(display, raw)
-    if text is not None and not text.strip():
+    if text is not None and (not text or text.isspace()):  # `not text.strip()`, without a copy
         return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], digest)
     return RawText(text, diags, digest)
 
 
-def is_file(path: str) -> bool:
-    return os.path.isfile(path)
+def _special(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return what
+    return "not a regular file"

@@ -207,13 +207,20 @@ def parse(text: str) -> KeyFile:
     group: Group | None = None
     in_bad_group = False  # keys under an invalid header: that header is the one error
     last: Entry | None = None  # the value that indented lines may continue
+    group_entries: dict[str, Entry] = {}  # group.entries of `group`
+    new_entry = Entry
+    add_entry = entries.append
     for n, raw_line in enumerate(text.split("\n"), 1):
         line = raw_line.strip()
-        if not line or line[0] == "#":
+        if not line:
             last = None
             continue
-        indent = 0 if raw_line[0] == line[0] else len(raw_line) - len(raw_line.lstrip())
-        if last is not None and indent and last.raw[-1:] == "&" and _is_one_word(line):
+        first = line[0]
+        if first == "#":
+            last = None
+            continue
+        indent = 0 if raw_line[0] == first else len(raw_line) - len(raw_line.lstrip())
+        if indent and last is not None and last.raw[-1:] == "&" and _is_one_word(line):
             if last.pieces is None:
                 last.pieces = []
             last.pieces.append((len(last.raw), n, indent + 1))
@@ -221,11 +228,13 @@ def parse(text: str) -> KeyFile:
             last.end_line = n
             continue
         last = None
-        if line[0] == "[":
+        if first == "[":
             close = line.find("]")
             if close == len(line) - 1:
                 group = _open_group(groups, line[1:close], n, indent + 1, problems)
                 in_bad_group = group is None
+                if group is not None:
+                    group_entries = group.entries
                 continue
         eq = line.find("=")
         if eq < 0:
@@ -250,9 +259,9 @@ def parse(text: str) -> KeyFile:
             )
             continue
         value_col = indent + eq + 2 + len(rest) - len(value)
-        entry = Entry(group.name, key, value, n, indent + 1, value_col, n)
-        entries.append(entry)
-        earlier = group.entries.get(key)
+        entry = new_entry(group.name, key, value, n, indent + 1, value_col, n)
+        add_entry(entry)
+        earlier = group_entries.get(key)
         if earlier is not None:
             problems.append(
                 Problem(
@@ -263,7 +272,7 @@ def parse(text: str) -> KeyFile:
                     (group.name, key),
                 )
             )
-        group.entries[key] = entry
+        group_entries[key] = entry
         last = entry
     for e in entries:
         if e.pieces is not None:
@@ -424,7 +433,10 @@ def _split_raw(raw: str) -> list[tuple[int, str]]:
 def decode_list(raw: str) -> list[str]:
     """Decode a list value: split on unescaped `;`, strip items, drop empty ones, decode escapes."""
     if "\\" not in raw:
-        return [item for item in (p.strip() for p in raw.split(";")) if item]
+        if ";" not in raw:
+            item = raw.strip()
+            return [item] if item else []
+        return [item for item in map(str.strip, raw.split(";")) if item]
     out: list[str] = []
     for offset, piece in _split_raw(raw):
         out.append(_decode_list_item(piece, offset))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -13,7 +12,7 @@ else:  # pragma: no cover
 
 from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document
-from . import IO_NUMBER, IO_TOML_SYNTAX, LoadResult, file_diagnostic, long_integer_message
+from . import IO_NUMBER, IO_TOML_SYNTAX, IO_TOO_DEEP, LoadResult, file_diagnostic, long_integer_message
 
 __all__ = ["load_text", "locate", "nearest", "positions", "tomllib"]
 
@@ -25,6 +24,8 @@ _KEY = re.compile(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nesting level: `a = [[[[…` thousands deep
+        return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, "TOML nested too deep to read", 1, 1)])
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _AT.search(msg)
@@ -123,7 +124,3 @@ def nearest(table: dict[JsonPath, tuple[int, int]], path: JsonPath) -> tuple[int
         if path[:n] in table:
             return table[path[:n]]
     return (1, 1)
-
-
-def as_dict(data: Any) -> dict[str, Any]:
-    return data if isinstance(data, dict) else {}

@@ -1,4 +1,5 @@
-"""Semantic rules for NDEx copy plans (DESIGN 2.3), and the small pure helpers the compiler shares.
+"""Semantic rules for NDEx copy plans (docs/formats.md); the plan's field names and how its values
+are read are in compiler/copyplan.py, which the IR reads too.
 
 Which layer owns what (each problem is reported once):
 * The schema owns the shape: the object types, `planType`, the fields each plan type requires
@@ -24,14 +25,28 @@ A value that is a whole `${env:NAME}` reference is known only at run time: its c
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from .. import coerce
+from ..copyplan import (
+    BOOL_FIELDS,
+    ID_FIELDS,
+    ID_PLAN,
+    PLAN_FIELDS,
+    QUERY_FIELDS,
+    QUERY_PLAN,
+    SERVER_FIELDS,
+    UPDATE_TARGET_ALIAS,
+    as_bool,
+    is_uuid,
+    route_base,
+)
 from ..diagnostics import JsonPath
-from ..document import Document, Findings, Position, define
+from ..document import Code, Document, Findings, Position, define
 from ..secrets import REFERENCE, is_reference, malformed_references, mask_text, mask_url
 
 ND_NOT_UUID = define(
@@ -118,63 +133,10 @@ ND_UPDATE_TARGET_TWICE = define(
     "keep updateTargetNetwork alone: ndex-sync reads both into one setting and the later one wins",
 )
 
-QUERY_PLAN = "QueryCopyPlan"
-ID_PLAN = "IdCopyPlan"
-QUERY_FIELDS = ("queryString", "queryLimit", "queryAccountName")
-ID_FIELDS = ("idList",)
-UPDATE_TARGET_ALIAS = "updateTarget"
-COMMON_FIELDS = ("$schema", "planType", "source", "target", "updateTargetNetwork", "updateReadOnlyNetwork")
-PLAN_FIELDS = (*COMMON_FIELDS[:4], *QUERY_FIELDS, *ID_FIELDS, *COMMON_FIELDS[4:], UPDATE_TARGET_ALIAS)
-SERVER_FIELDS = ("route", "username", "password")
-BOOL_FIELDS = ("updateTargetNetwork", "updateReadOnlyNetwork", UPDATE_TARGET_ALIAS)
-
-UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
 _KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
 # a name that a malformed reference was probably meant to carry: `$env:X`, `${ENV:X}`, `{env:X}`
 _INTENDED_NAME = re.compile(r"(?i)^\$?\{?\s*env\s*[:{(]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[})]?$")
-
-
-def is_uuid(value: str) -> bool:
-    """True for the 8-4-4-4-12 hex form NDEx uses for network ids (either case)."""
-    return UUID.fullmatch(value) is not None
-
-
-def as_bool(value: Any) -> bool | None:
-    """A flag as ndex-sync reads it (`coerce.jackson_bool`): its value, or None when refused."""
-    return coerce.jackson_bool(value).value
-
-
-def as_int(value: Any) -> int | None:
-    """queryLimit as ndex-sync reads it (`coerce.jackson_int`), or None when it is refused or
-    below 1 (a limit that selects nothing)."""
-    n = coerce.jackson_int(value).value
-    return n if n is not None and n >= 1 else None
-
-
-def update_target(data: Any) -> bool:
-    """The plan's updateTargetNetwork as the run uses it: `updateTargetNetwork`, else its alias
-    `updateTarget`, read as ndex-sync reads it; false when absent or refused (then validation
-    has reported an error). For the IR: `CopyPlan.update_target`."""
-    if not isinstance(data, dict):
-        return False
-    name = "updateTargetNetwork" if "updateTargetNetwork" in data else UPDATE_TARGET_ALIAS
-    return bool(as_bool(data.get(name, False)))
-
-
-def update_read_only(data: Any) -> bool:
-    """The plan's updateReadOnlyNetwork as the run uses it (false when absent or refused)."""
-    return bool(as_bool(data.get("updateReadOnlyNetwork", False))) if isinstance(data, dict) else False
-
-
-def query_limit(data: Any) -> int | None:
-    """The plan's queryLimit as the run uses it, or None when absent, refused or below 1."""
-    return as_int(data.get("queryLimit")) if isinstance(data, dict) and "queryLimit" in data else None
-
-
-def route_base(route: str) -> str:
-    """The route without its optional trailing slash, ready for `route + "/network/…"`."""
-    return route[:-1] if route.endswith("/v2/") else route
 
 
 def check(doc: Document, findings: Findings) -> None:
@@ -258,6 +220,31 @@ def _check_server(side: str, server: dict[str, Any], findings: Findings) -> None
 
 
 def _check_route(side: str, route: str, findings: Findings) -> None:
+    at: JsonPath = (side, "route")
+    for code, message, hint in _route_problems(side, route):
+        findings.report(code, message, at, hint=hint)
+
+
+@functools.lru_cache(maxsize=1024)
+def _route_problems(side: str, route: str) -> tuple[tuple[Code, str, str | None], ...]:
+    """What `_check_route` reports for `route` on `side` (pure: thousands of plans share a
+    handful of routes)."""
+    found = _RouteFindings()
+    _route_rules(side, route, found)
+    return tuple(found.items)
+
+
+class _RouteFindings:
+    """Collects (code, message, hint) as `Findings.report` would get them, for one route."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Code, str, str | None]] = []
+
+    def report(self, code: Code, message: str, at: JsonPath, *, hint: str | None = None) -> None:
+        self.items.append((code, message, hint))
+
+
+def _route_rules(side: str, route: str, findings: _RouteFindings) -> None:
     at: JsonPath = (side, "route")
     if is_reference(route):
         return

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import stat
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,11 @@ WS_MISSING_INPUT = define("WS601", "error", "an input named by the manifest does
 WS_NO_PLANS = define("WS602", "warning", "the copy-plan directory holds no *.json plan")
 WS_DUPLICATE_PROFILE = define("WS603", "error", "two profiles share a name")
 WS_STATE_DIR = define("WS605", "error", "state_dir is not a usable folder")
+WS_NOT_FINITE = define("WS606", "error", "a number is NaN or infinite", "write a finite number")
+WS_REGION_BACKWARDS = define("WS607", "error", "the region starts after it ends")
+WS_PLAN_STEM_TWICE = define(
+    "WS608", "error", "two copy plans share a file stem (task ids are ndex:<stem>)", "rename one of the files"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +80,8 @@ def referenced_inputs(doc: Document, findings: Findings) -> Iterator[InputRef]:
     for path, kind, at in candidates:
         if os.path.isfile(path):
             yield InputRef(os.path.abspath(path), kind, at)
+        elif os.path.exists(path):  # a FIFO, device or folder: never opened (a FIFO would block)
+            findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} is not a regular file", at)
         else:
             findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} does not exist", at)
 
@@ -94,6 +103,52 @@ def check(doc: Document, findings: Findings) -> None:
         full = os.path.join(_base(doc), state)
         if os.path.exists(full) and not os.path.isdir(full):
             findings.report(WS_STATE_DIR, f"state_dir {state} exists and is not a folder", ("workspace", "state_dir"))
+    check_finite_numbers(doc, findings)
+    check_region(doc, findings)
+    check_plan_stems(doc, findings)
+
+
+def check_finite_numbers(doc: Document, findings: Findings) -> None:
+    """TOML allows `nan` and `inf`; no number of the manifest means anything as either (a timeout
+    of NaN never expires, and compares false with every bound the schema sets), so every one is
+    refused where it is written (docs/run.md, "Limits")."""
+
+    def walk(value: Any, at: JsonPath) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            findings.report(WS_NOT_FINITE, f"{'.'.join(map(str, at))} is {value}", at)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*at, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*at, i))
+
+    walk(doc.data, ())
+
+
+def check_region(doc: Document, findings: Findings) -> None:
+    """`[zmap] region`: start <= end (ZMap's zmap_start/zmap_end; a pipe script given a backwards
+    region returns nothing or fails)."""
+    region = _table(doc.data, "zmap").get("region")
+    if not isinstance(region, dict):
+        return
+    start, end = region.get("start"), region.get("end")
+    if isinstance(start, int) and isinstance(end, int) and start > end:
+        at: JsonPath = ("zmap", "region", "start")
+        findings.report(WS_REGION_BACKWARDS, f"region start {start} is after its end {end}", at)
+
+
+def check_plan_stems(doc: Document, findings: Findings) -> None:
+    """Each copy plan becomes the task `ndex:<file stem>`: two plans with one stem (a list naming
+    `a/nets.json` and `b/nets.json`) would make one task and silently drop the other."""
+    seen: dict[str, str] = {}
+    base = _base(doc)
+    for path, at in plan_files(doc):
+        stem = os.path.splitext(os.path.basename(path))[0]
+        shown = os.path.relpath(path, base)
+        if stem in seen and os.path.normpath(seen[stem]) != os.path.normpath(shown):
+            findings.report(WS_PLAN_STEM_TWICE, f"copy plans {seen[stem]} and {shown} share the stem {stem!r}", at)
+        seen.setdefault(stem, shown)
 
 
 def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> None:
@@ -119,37 +174,46 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
     but a regular file: a run would overwrite the input, or block on a FIFO (docs/formats.md,
     "Profile outputs"). Two profiles may not share an output either. Reported as ID514 / ID515 /
     ID516 at the profile's `output` in the manifest."""
-    from ..pipeurl import PipeUrlError, parse_pipe_url, resolve_script
-    from ..zmapconfig import scheme, script_dir, source_names, stanza, stylesfile
+    from ..pipeurl import PipeUrlError, parse_pipe_url
+    from ..zmapconfig import ScriptResolver, scheme, script_dir, source_names, stanza, stylesfile
     from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE, ID_OUTPUT_TWICE
 
-    def same_file(a: str, b: str) -> bool:  # one resolved path, or one inode (a hard link)
-        try:
-            return os.path.realpath(a) == os.path.realpath(b) or os.path.samefile(a, b)
-        except OSError:
-            return False
-
+    same_file = _SameFile()
     profiles = doc.data.get("profiles") if isinstance(doc.data, dict) else None
     if not isinstance(profiles, list):
         return
     base = _base(doc)
     roles = {"manifest": "the manifest", "zmap": "the ZMap config", "copy-plan": "a copy plan"}
-    inputs: list[tuple[str, str]] = []  # (absolute path, what it is to the workspace)
+    # (absolute path, what it is to the workspace), one entry per path with the first role it is
+    # given (the first input a path matches is the same): dict order is the order of first mention
+    first_role: dict[str, str] = {}
     for path, checked in ws.files.items():
         kind = checked.dialect.name if checked.dialect is not None else ""
-        inputs.append((path, roles.get(kind, "a profile's template")))
+        first_role.setdefault(path, roles.get(kind, "a profile's template"))
         zdata = checked.doc.data if kind == "zmap" and checked.doc is not None else None
-        for name in (None, *source_names(zdata)) if zdata is not None else ():
-            named = stylesfile(zdata, name)
-            if named is not None:
-                inputs.append((os.path.join(os.path.dirname(path), named[0]), "a stylesfile of the ZMap config"))
-            url = (stanza(zdata, name) or {}).get("url") if name is not None else None
+        if zdata is None:
+            continue
+        folder = os.path.dirname(path)
+        resolve = ScriptResolver(script_dir(zdata, folder))
+        shared = stylesfile(zdata)  # [ZMap]'s: each source's unless it names its own
+        if shared is not None:
+            first_role.setdefault(os.path.join(folder, shared[0]), "a stylesfile of the ZMap config")
+        for name in source_names(zdata):
+            st = stanza(zdata, name)
+            if st is None:
+                continue
+            own = st.get("stylesfile")
+            if isinstance(own, str) and own:
+                first_role.setdefault(os.path.join(folder, own), "a stylesfile of the ZMap config")
+            url = st.get("url")
             if isinstance(url, str) and scheme(url) == "pipe":
                 try:
-                    script = resolve_script(parse_pipe_url(url), script_dir(zdata, os.path.dirname(path)))
+                    script = resolve(parse_pipe_url(url))
                 except PipeUrlError:
                     continue  # the ZMap rules report the url
-                inputs.append((script, f"the pipe script of source {name!r}"))
+                if script not in first_role:
+                    first_role[script] = f"the pipe script of source {name!r}"
+    inputs = list(first_role.items())
     plans = _table(doc.data, "ndex").get("plans")
     written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before
     for i, prof in enumerate(profiles):
@@ -166,7 +230,7 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
         if earlier is not None:
             findings.report(ID_OUTPUT_TWICE, f"output {output} is also the output of profile {earlier!r}", at)
             continue
-        role = next((r for p, r in inputs if same_file(full, p)), None)
+        role = same_file.first(full, inputs)
         if role is None and isinstance(plans, str) and output.endswith(".json") and same_file(
             os.path.dirname(full), os.path.join(base, plans)
         ):
@@ -181,3 +245,71 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
             what = "a folder" if os.path.isdir(full) else "not a regular file"
             findings.report(ID_OUTPUT_NOT_FILE, f"output {output} is {what}", at)
 
+
+
+class _SameFile:
+    """`same_file(a, b)`: one resolved path (`os.path.realpath`), or one inode (`os.path.samefile`);
+    False when either raises OSError. Each path is resolved and stat'ed once, and the folders of
+    many inputs (2,000 copy plans in one folder) are resolved once for all of them."""
+
+    def __init__(self) -> None:
+        self._real: dict[str, str | None] = {}  # None: realpath raised OSError
+        self._stat: dict[str, os.stat_result | None] = {}  # None: stat raised OSError
+
+    def realpath(self, path: str) -> str | None:
+        try:
+            return self._real[path]
+        except KeyError:
+            pass
+        real: str | None
+        try:
+            real = self._resolve(path)
+        except OSError:
+            real = None
+        self._real[path] = real
+        return real
+
+    def _resolve(self, path: str) -> str:
+        # realpath(folder/name) is realpath(folder)/name when name is a plain name that is not a
+        # symlink there (posixpath._joinrealpath takes the components one by one, in this order)
+        head, tail = os.path.split(path)
+        if not tail or tail in (".", "..") or not os.path.isabs(path) or os.path.normpath(path) != path:
+            return os.path.realpath(path)
+        real_head = self.realpath(head)
+        if real_head is None:
+            return os.path.realpath(path)
+        joined = os.path.join(real_head, tail)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(joined).st_mode)
+        except OSError:
+            is_link = False
+        return os.path.realpath(path) if is_link else joined
+
+    def stat(self, path: str) -> os.stat_result | None:
+        try:
+            return self._stat[path]
+        except KeyError:
+            pass
+        st: os.stat_result | None
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        self._stat[path] = st
+        return st
+
+    def __call__(self, a: str, b: str) -> bool:
+        real_a, real_b = self.realpath(a), self.realpath(b)
+        if real_a is None or real_b is None:
+            return False
+        if real_a == real_b:
+            return True
+        st_a = self.stat(a)
+        if st_a is None:
+            return False
+        st_b = self.stat(b)
+        return st_b is not None and os.path.samestat(st_a, st_b)
+
+    def first(self, path: str, candidates: list[tuple[str, str]]) -> str | None:
+        """The second item of the first candidate that is the same file as `path`, or None."""
+        return next((what for p, what in candidates if self(path, p)), None)

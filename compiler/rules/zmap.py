@@ -223,7 +223,10 @@ def _check_keys(data: dict[str, Any], listed: list[str], findings: Findings) -> 
             msg = f"unknown key {key} in [ZMap]{_suggest(key, KNOWN_ZMAP_KEYS)}"
             _report(findings, ZM_UNKNOWN_ZMAP_KEY, msg, (ZMAP, key))
     for name in listed:
-        for key in _dict(data.get(name)):
+        st = _dict(data.get(name))
+        if KNOWN_SOURCE_KEYS.issuperset(st):
+            continue  # the common case: no unknown key
+        for key in st:
             if key not in KNOWN_SOURCE_KEYS:
                 msg = f"unknown key {key} in source [{name}]{_suggest(key, KNOWN_SOURCE_KEYS)}"
                 _report(findings, ZM_UNKNOWN_SOURCE_KEY, msg, (name, key))
@@ -389,7 +392,8 @@ def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings) -> _St
 
 def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: Findings) -> None:
     sources = {name: _dict(data.get(name)) for name in listed}
-    has_acedb = any(scheme(st.get("url")) == "acedb" for st in sources.values())
+    acedb = {name for name, st in sources.items() if scheme(st.get("url")) == "acedb"}
+    has_acedb = bool(acedb)
     shared = stylesfile(data)
     if not has_acedb and shared is None:
         without = [n for n in listed if stylesfile(data, n) is None]
@@ -401,7 +405,7 @@ def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: 
     fs_style = {k.lower(): v for k, v in _dict(data.get("featureset-style")).items() if isinstance(v, str)}
     missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
     for name, st in sources.items():
-        if scheme(st.get("url")) == "acedb":
+        if name in acedb:
             continue  # acedb serves its own styles
         named = stylesfile(data, name)
         if named is None:
@@ -413,9 +417,7 @@ def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: 
             styles = loaded[at] = _load_styles(path, file_value, at, findings)
         if styles.names is None:
             continue
-        for ref, style, featureset in _style_refs(name, st, fs_style):
-            if style.lower() in styles.names:
-                continue
+        for ref, style, featureset in _missing_style_refs(name, st, fs_style, styles.names):
             key = (file_value, style.lower())
             if key in missing:
                 missing[key].others += 1
@@ -434,18 +436,23 @@ def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: 
         _report(findings, ZM_STYLE_MISSING, use.message + also, use.at)
 
 
-def _style_refs(name: str, st: dict[str, Any], fs_style: dict[str, str]) -> Iterator[tuple[JsonPath, str, str | None]]:
-    """Each style a source names: where, the style, and the featureset it is the style of (if so).
+def _missing_style_refs(
+    name: str, st: dict[str, Any], fs_style: dict[str, str], defined: set[str]
+) -> Iterator[tuple[JsonPath, str, str | None]]:
+    """Each style a source names that `defined` (lower-cased names) does not hold: where, the
+    style, and the featureset it is the style of (if so).
 
     A featureset uses the style [featureset-style] maps it to, else the style of its own name.
     """
     styles = st.get("styles")
     if isinstance(styles, list):
         for i, style in enumerate(styles):
-            if isinstance(style, str):
+            if isinstance(style, str) and style.lower() not in defined:
                 yield (name, "styles", i), style, None
     featuresets = st.get("featuresets")
     if isinstance(featuresets, list):
         for i, fs in enumerate(featuresets):
             if isinstance(fs, str):
-                yield (name, "featuresets", i), fs_style.get(fs.lower(), fs), fs
+                style = fs_style.get(fs.lower(), fs)
+                if style.lower() not in defined:
+                    yield (name, "featuresets", i), style, fs

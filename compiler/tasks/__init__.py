@@ -49,6 +49,10 @@ class TaskKind(Protocol):
         """The tasks of the workspace, in any order."""
         ...
 
+    def notes(self, ws: Workspace) -> list[str]:
+        """What the plan should say of the workspace beyond its tasks (what is left out, and why)."""
+        ...
+
     def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         """Files a successful task leaves, relative to the workspace root (resume checks them)."""
         ...
@@ -79,6 +83,9 @@ class BaseKind:
     needs_network = False
     network_gate = False
     executor: str | None = None
+
+    def notes(self, ws: Workspace) -> list[str]:
+        return []
 
     def outputs(self, action: Mapping[str, Any]) -> tuple[str, ...]:
         return ()
@@ -141,6 +148,11 @@ def specs(ws: Workspace) -> dict[str, tuple[str, TaskSpec]]:
         for s in k.specs(ws):
             out[s.id] = (name, s)
     return out
+
+
+def notes(ws: Workspace) -> list[str]:
+    """Every kind's notes on the workspace, kinds in rank order."""
+    return [n for k in sorted(registry().values(), key=lambda k: (k.rank, k.name)) for n in k.notes(ws)]
 
 
 def load_executor(path: str) -> Any:

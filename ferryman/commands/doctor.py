@@ -55,7 +55,7 @@ def _raw_manifest(path: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as fh:
             data: dict[str, Any] = tomllib.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return data
 

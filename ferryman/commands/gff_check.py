@@ -1,23 +1,18 @@
 """Check GFF2/GFF3 files the way the runtime checks a pipe script's output (see docs/gff.md).
 
-Errors go to stderr as `path:LINE: message` (or to stdout as JSON with --format json); `-` reads
-standard input. Exit 0 when every file is valid, 1 when one is not, 2 on usage errors.
+Errors go to stderr as `path:LINE: message`, warnings as `path:LINE: warning: message`; with
+--format json or github to stdout (ferryman/output.py). `-` reads standard input.
+Exit 0 when every file is valid, 1 when one is not, 2 on usage errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, UsageError
-
-if TYPE_CHECKING:
-    from ferryman.runtime.gff import GffResult
-
-    Outcome = tuple[str, GffResult | None, str | None]  # path as shown, result, read error
+from ..output import FORMATS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,34 +24,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="show at most N errors per file; the rest are counted (default 100)",
     )
-    p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        metavar="N",
-        help="processes per large file: 1, or 2 to check its halves at once when a CPU is idle (default: 2)",
-    )
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (docs/gff.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
-
-
-def _default_jobs() -> int:
-    """Two processes per large file when this process may use two CPUs (the checker itself only
-    starts the second one when a CPU is idle)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return 2 if cpus >= 2 else 1
 
 
 def run(args: argparse.Namespace) -> int:
     from ferryman.runtime.gff import check_file, check_stream
 
+    from ..output import GffOutcome, gff_summary_line, render_gff
+
     if args.max_errors < 1:
         raise UsageError(f"--max-errors must be at least 1, not {args.max_errors}")
-    if args.jobs < 0:
-        raise UsageError(f"--jobs must be 1 or more (0: choose), not {args.jobs}")
     if args.paths.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
     for path in args.paths:
@@ -64,66 +42,25 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file: {path}")
         if os.path.isdir(path):
             raise UsageError(f"{path} is a folder; give GFF files")
-    jobs = args.jobs or _default_jobs()
 
-    outcomes: list[Outcome] = []
+    outcomes: list[GffOutcome] = []
     for path in args.paths:
         shown = "<stdin>" if path == "-" else path
         try:
             if path == "-":
                 result = check_stream(sys.stdin.buffer, args.max_errors)
             else:
-                result = check_file(path, args.max_errors, jobs=jobs)
+                result = check_file(path, args.max_errors)
         except OSError as exc:
-            outcomes.append((shown, None, f"cannot read: {exc.strerror or exc}"))
+            outcomes.append(GffOutcome(shown, None, f"cannot read: {exc.strerror or exc}"))
             continue
-        outcomes.append((shown, result, None))
+        outcomes.append(GffOutcome(shown, result))
 
-    failed = sum(1 for _, r, problem in outcomes if problem or (r is not None and not r.valid))
-    if args.format == "json":
-        sys.stdout.write(json.dumps(_as_json(outcomes), indent=2) + "\n")
-    else:
-        out = []
-        for shown, r, problem in outcomes:
-            if problem:
-                out.append(f"{shown}: {problem}\n")
-                continue
-            assert r is not None
-            out.extend(e.text(shown) + "\n" for e in r.errors)
-            if r.truncated:
-                hidden = r.error_count - len(r.errors)
-                plural = "s" if hidden != 1 else ""
-                out.append(f"{shown}: {hidden} more error{plural} not shown (--max-errors {args.max_errors})\n")
+    if args.format == "text":
+        out = render_gff(outcomes, "text", max_errors=args.max_errors)
         if not args.quiet:
-            out.append(_summary(outcomes, failed) + "\n")
-        sys.stderr.write("".join(out))
-    return ExitCode.FAILED if failed else ExitCode.OK
-
-
-def _summary(outcomes: list[Outcome], failed: int) -> str:
-    files = f"{len(outcomes)} file{'s' if len(outcomes) != 1 else ''}"
-    if not failed:
-        return f"ok: {files} valid"
-    errors = sum(r.error_count for _, r, _ in outcomes if r is not None)
-    errors += sum(1 for _, _, problem in outcomes if problem)
-    return f"{errors} error{'s' if errors != 1 else ''} in {failed} of {files}"
-
-
-def _as_json(outcomes: list[Outcome]) -> dict[str, object]:
-    files: list[dict[str, object]] = []
-    for shown, r, problem in outcomes:
-        if r is None:
-            files.append({"path": shown, "valid": False, "read_error": problem})
-            continue
-        files.append(
-            {
-                "path": shown,
-                "valid": r.valid,
-                "version": r.version,
-                "lines": r.lines,
-                "error_count": r.error_count,
-                "truncated": r.truncated,
-                "errors": [{"line": e.line, "message": e.message} for e in r.errors],
-            }
-        )
-    return {"valid": all(f["valid"] for f in files), "files": files}
+            out += gff_summary_line(outcomes) + "\n"
+        sys.stderr.write(out)
+    else:
+        sys.stdout.write(render_gff(outcomes, args.format, max_errors=args.max_errors))
+    return ExitCode.OK if all(o.valid for o in outcomes) else ExitCode.FAILED

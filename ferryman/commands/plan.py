@@ -28,26 +28,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _say(text: str) -> None:
+    """Diagnostics on stderr; a closed stderr loses them, never the command's outcome."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
     """Validate, build the IR and compile; errors are printed as located diagnostics (exit 1)."""
-    from ferryman.compiler.diagnostics import render, summary_line
     from ferryman.compiler.ir import build
     from ferryman.compiler.plan import GraphError, compile
     from ferryman.compiler.validate import load_workspace
+    from ferryman.output import render_findings, summary_line
 
     from . import no_gc
 
     if not os.path.isfile(manifest):
-        raise UsageError(f"workspace manifest {manifest} does not exist")
+        what = "is not a regular file" if os.path.exists(manifest) else "does not exist"
+        raise UsageError(f"workspace manifest {manifest} {what}")
     with no_gc():
         loaded = load_workspace(manifest)
     warnings = [d for d in loaded.diagnostics if not d.is_error]
     if not loaded.ok:
-        sys.stderr.write(render(loaded.diagnostics, "text", files_checked=len(loaded.files)))
-        sys.stderr.write(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
+        _say(render_findings(loaded.diagnostics, "text", files_checked=len(loaded.files)))
+        _say(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
         raise SystemExit(ExitCode.FAILED)
     if warnings:
-        sys.stderr.write(render(warnings, "text", files_checked=len(loaded.files)))
+        _say(render_findings(warnings, "text", files_checked=len(loaded.files)))
     try:
         with no_gc():
             return compile(build(loaded), include_delayed=include_delayed)
@@ -55,7 +65,7 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         from ferryman.compiler.taskgraph import diagnostics
 
         assert loaded.manifest is not None
-        sys.stderr.write(render(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
+        _say(render_findings(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
         raise SystemExit(ExitCode.FAILED) from None
 
 
@@ -74,8 +84,16 @@ def run(args: argparse.Namespace) -> int:
         if args.only:
             plan = plan.select(args.only, with_deps=args.with_deps)
         if args.out:
-            atomic_write(args.out, plan.to_json())
-            sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
+            if os.path.isdir(args.out):
+                raise UsageError(f"cannot save the plan to {args.out}: it is a folder", hint="give a file name")
+            blocker = _file_in_the_way(args.out)
+            if blocker is not None:
+                raise UsageError(f"cannot save the plan to {args.out}: {blocker} is not a folder")
+            try:
+                atomic_write(args.out, plan.to_json())
+            except OSError as exc:
+                raise FerrymanError(f"cannot save the plan to {args.out}: {exc.strerror or exc}") from None
+            _say(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
         sys.stdout.write(render(plan, args.format))
     if args.refresh:
         return refresh(plan, args.format)
@@ -124,3 +142,11 @@ def refresh(plan: object, fmt: str) -> int:
     else:
         sys.stdout.write(ctx.redact("\n".join(lines) + "\n"))
     return ExitCode.FAILED if failed else ExitCode.OK
+
+
+def _file_in_the_way(path: str) -> str | None:
+    """The nearest existing ancestor folder of `path` when it is not a folder (a file, a device)."""
+    parent = os.path.dirname(path)
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    return parent if parent and not os.path.isdir(parent) else None

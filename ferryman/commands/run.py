@@ -2,7 +2,8 @@
 
 Exit codes: 0 every task succeeded; 1 a task failed (or invalid input); 2 usage; 3 the saved plan is
 stale (an input changed; --force-stale runs it anyway); 4 another run holds the workspace lock;
-130 interrupted (SIGINT/SIGTERM: children are terminated and the journal is written).
+70 internal error (a bug); 130 interrupted (SIGINT/SIGTERM: children are terminated and the journal
+is written). A reader that closes stdout or stderr early does not change the exit code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
+from ..output import FORMATS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,11 +29,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
     p.add_argument("--log-format", choices=["text", "json"], default="text")
     p.add_argument("--force-stale", action="store_true", help="run a saved plan even if its inputs changed")
+    p.add_argument("--format", choices=FORMATS,
+                   help="the final result: text (the summary), json (one line), github (annotations of failed"
+                        " tasks); default text, or json with --log-format json (docs/run.md)")
+    p.add_argument("--shared-lock", action="store_true",
+                   help="share the workspace lock with other --shared-lock runs, locking only the tasks run: "
+                        "for a scheduler that keeps the groups and host limits itself (docs/export.md)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ferryman.compiler.plan import Plan, load_plan
-    from ferryman.runtime.report import render_summary
     from ferryman.runtime.runner import RunOptions, execute
 
     from .plan import compile_workspace
@@ -52,14 +59,25 @@ def run(args: argparse.Namespace) -> int:
         only=tuple(args.only), with_deps=args.with_deps, include_delayed=args.include_delayed,
         featuresets=tuple(args.featureset), max_parallel=args.max_parallel, fail_fast=args.fail_fast,
         resume=args.resume, progress=args.progress, log_format=args.log_format, force_stale=args.force_stale,
+        shared_lock=args.shared_lock,
     )
     result = execute(plan, opts)
-    if args.log_format == "json":
-        import json
+    # the final result (ferryman/output.py); with --log-format json it defaults to json, the last
+    # line of the event stream
+    from ..output import render_run
 
-        s = result.summary
-        sys.stdout.write(json.dumps({"event": "run-end", "run": s.run_id, "status": s.status,
-                                     "counts": s.counts()}, sort_keys=True) + "\n")
-    else:
-        sys.stdout.write(render_summary(result.summary))
+    fmt = args.format or ("json" if args.log_format == "json" else "text")
+    _write_summary(render_run(result.summary, fmt))
     return result.exit_code
+
+
+def _write_summary(text: str) -> None:
+    """Print the summary; a reader that left (`| head -1`) changes nothing: the run has ended and
+    its exit code still says how the tasks went (docs/run.md, "Exit status")."""
+    from ferryman.runtime.progress import stream_gone
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError, AttributeError):  # BrokenPipeError, a closed or missing stdout
+        stream_gone(sys.stdout)

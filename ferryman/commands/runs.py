@@ -1,4 +1,7 @@
-"""List earlier runs of the workspace, or show one run's per-task status, durations and warnings."""
+"""List earlier runs of the workspace, or show one run's per-task status, durations and warnings.
+
+`runs show ID --html FILE` also writes the run's HTML report (a timeline per server group and host,
+the summary, each task's details; docs/report.md) to FILE, or to stdout with `--html -`."""
 
 from __future__ import annotations
 
@@ -6,13 +9,18 @@ import argparse
 import datetime as dt
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from ferryman.runtime.journal import RunSummary
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("run_id", nargs="?", metavar="ID", help="run id (or a unique prefix, or 'latest')")
+    p.add_argument("--html", metavar="FILE", help="with 'show': write the run's HTML report to FILE ('-': stdout)")
     p.add_argument(
         "--workspace", metavar="FILE", default="ferryman.toml", help="the manifest (default: ./ferryman.toml)"
     )
@@ -29,7 +37,8 @@ def _state_dir(manifest: str) -> str:
         with open(manifest, "rb") as fh:
             data = tomllib.load(fh)
     except (OSError, ValueError, RecursionError) as exc:
-        raise UsageError(f"cannot read {manifest}: {exc}") from None
+        why = "nested too deep" if isinstance(exc, RecursionError) else exc
+        raise UsageError(f"cannot read {manifest}: {why}") from None
     return os.path.join(os.path.dirname(os.path.abspath(manifest)), state_dir_name(data))
 
 
@@ -39,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
     runs = journal.runs(_state_dir(args.workspace))
     if args.action == "list":
+        if args.html:
+            raise UsageError("--html goes with 'runs show ID'")
         if args.run_id:
             raise UsageError("'runs list' takes no ID (did you mean 'runs show ID'?)")
         if not runs:
@@ -59,5 +70,26 @@ def run(args: argparse.Namespace) -> int:
     if len(chosen) != 1:
         what = "no run" if not chosen else f"{len(chosen)} runs"
         raise UsageError(f"{what} matches {args.run_id!r}", hint="list them with: ferryman runs")
-    sys.stdout.write(render_summary(chosen[0]))
+    run = chosen[0]
+    if args.html:
+        return _write_html(run, args.html)
+    sys.stdout.write(render_summary(run))
+    return ExitCode.OK
+
+
+def _write_html(run: RunSummary, target: str) -> int:
+    from ferryman.runtime.files import atomic_write
+    from ferryman.runtime.htmlreport import render
+
+    html = render(run)
+    if target == "-":
+        sys.stdout.write(html)
+        return ExitCode.OK
+    if os.path.isdir(target):
+        raise UsageError(f"cannot write {target}: it is a folder")
+    try:
+        atomic_write(target, html)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    sys.stderr.write(f"report of run {run.run_id} written to {target}\n")
     return ExitCode.OK

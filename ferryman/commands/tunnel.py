@@ -44,8 +44,9 @@ def read_bridge(manifest: str) -> dict[str, Any]:
     try:
         with open(manifest, "rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {manifest}: {exc}") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        why = "nested too deep" if isinstance(exc, RecursionError) else exc
+        raise UsageError(f"cannot read {manifest}: {why}") from None
     bridge = data.get("bridge")
     if not isinstance(bridge, dict):
         raise UsageError(f"no TARGET given and {manifest} has no [bridge] table")

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, UsageError
+from ..output import FORMATS
 
 if TYPE_CHECKING:
     from ferryman.compiler.pipeline import Report
@@ -25,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=["manifest", "zmap", "styles", "copy-plan", "externals"],
         help="treat every PATH as this kind instead of detecting it",
     )
-    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (docs/validate.md)")
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
     p.add_argument(
         "--skip-unknown",
@@ -36,15 +37,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ferryman.compiler.diagnostics import render, summary_line
-
+    from ..output import render_findings, summary_line
     from . import no_gc
 
     if args.workspace and args.paths:
         raise UsageError("give PATHs or --workspace, not both")
     with no_gc():
         report = _validate(args)
-    out = render(report.diagnostics, args.format, files_checked=report.files)
+    out = render_findings(report.diagnostics, args.format, files_checked=report.files)
     if args.format == "text":
         sys.stderr.write(out)
         if not args.quiet:

@@ -1,103 +1,179 @@
 """ZMap pipe-server tasks: run the script without a shell, check its GFF as it streams, write the
-output atomically; on failure keep what arrived as `<source>.partial.gff` (DESIGN 2.2, 4)."""
+output atomically; on failure keep what arrived as `<source>.partial.gff` (DESIGN 2.2, 4).
+
+The script runs in its own process group with PR_SET_PDEATHSIG (it dies with ferryman), its stdout
+lines are bounded in length, and a write that fails (a full disk) fails the task, kills the group
+and removes the temporary file (docs/run.md, "Pipe tasks").
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
 import subprocess
 import time
+from typing import BinaryIO
 
+from ferryman.compiler.paths import below
 from ferryman.compiler.plan import Task
 
-from ..files import tail_line
+from .. import gff
+from ..files import output_mode, tail_line
 from ..gff import GffChecker
+from ..progress import printable
 from ..scheduler import TaskOutcome
+from ..services import die_with_parent
 from . import RunContext, kill_group
 
 CHUNK = 1 << 16
 GRACE_S = 2.0  # between SIGTERM and SIGKILL
 MAX_GFF_ERRORS = 20  # stored per task; the rest are only counted
+# the longest stdout line in bytes (docs/gff.md, "Line length"); the GFF checker's own limit
+LINE_LIMIT: int = getattr(gff, "LINE_LIMIT", 4 << 20)
+
+
+class _WriteFailed(Exception):
+    """Writing the output failed (OSError from the file system, e.g. ENOSPC)."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc.strerror or str(exc))
+        self.reason = (exc.strerror or str(exc)).lower()
 
 
 def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     a = task.action
-    out = ctx.path(a["output"])
+    out = os.path.normpath(ctx.path(a["output"]))
+    if below(out, os.path.normpath(ctx.state_dir)) is None:  # a hand-edited plan: never write elsewhere
+        return TaskOutcome(False, f"output {a['output']} is outside the state dir; not run")
     folder = os.path.dirname(out)
-    os.makedirs(folder, exist_ok=True)
     stem = out[:-4] if out.endswith(".gff") else out
     partial, log_path = stem + ".partial.gff", stem + ".stderr.log"
     tmp = os.path.join(folder, f".{os.path.basename(out)}.{os.getpid()}.tmp")
     timeout = float(a["timeout_s"])
-
-    with open(log_path, "wb") as log, open(tmp, "wb") as sink:
+    try:
+        os.makedirs(folder, exist_ok=True)
+        log = _create(log_path)
+    except OSError as exc:
+        return TaskOutcome(False, f"cannot write {_rel(log_path, ctx)}: {(exc.strerror or str(exc)).lower()}")
+    with log:
         try:
-            proc = subprocess.Popen(
-                a["argv"], cwd=a["cwd"], env=ctx.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=log, start_new_session=True, close_fds=True,
-            )
+            sink = _create(tmp)
         except OSError as exc:
-            os.unlink(tmp)
-            return TaskOutcome(False, f"cannot start {a['argv'][0]}: {exc.strerror or exc}")
-        ctx.track(proc)
-        try:
+            return TaskOutcome(False, f"cannot write {_rel(tmp, ctx)}: {(exc.strerror or str(exc)).lower()}")
+        with sink:
+            try:
+                proc = subprocess.Popen(
+                    a["argv"], cwd=a["cwd"], env=ctx.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=log, start_new_session=True, close_fds=True, preexec_fn=die_with_parent(),
+                )
+            except OSError as exc:
+                sink.close()
+                _remove(tmp)
+                return TaskOutcome(False, f"cannot start {a['argv'][0]}: {exc.strerror or exc}")
+            ctx.track(proc)
             checker = GffChecker(max_errors=MAX_GFF_ERRORS)
-            ended_by = _pump(proc, sink, checker, ctx, time.monotonic() + timeout)
-            sink.flush()
-            os.fsync(sink.fileno())
-        finally:
-            ctx.untrack(proc)
-    errors = checker.close()
+            write_error: _WriteFailed | None = None
+            ended_at_line = 0
+            try:
+                try:
+                    ended_by, ended_at_line = _pump(proc, sink, checker, ctx, time.monotonic() + timeout)
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                except _WriteFailed as exc:
+                    write_error, ended_by = exc, "write-failed"
+                    _kill(proc)
+                except OSError as exc:  # flush or fsync
+                    write_error, ended_by = _WriteFailed(exc), "write-failed"
+                    _kill(proc)
+            finally:
+                ctx.untrack(proc)
+                if proc.poll() is None:  # an error of our own: the script must not outlive its task
+                    _kill(proc)
+            with contextlib.suppress(OSError):
+                sink.close()
     warning = tail_line(log_path)
+    warning = printable(warning) if warning is not None else None
     rc = proc.returncode
 
+    if write_error is not None:
+        _remove(tmp)
+        return TaskOutcome(False, f"cannot write {_rel(out, ctx)}: {write_error.reason} "
+                                  "(process group killed, nothing kept)", warning)
+    errors = checker.close()
     failure = None
     if ended_by == "timeout":
         failure = f"timed out after {timeout:g} s (process group killed)"
     elif ended_by == "stopped":
         failure = "interrupted"
+    elif ended_by == "line-too-long":
+        failure = (f"stdout line {ended_at_line} is longer than {LINE_LIMIT:,} bytes: GFF lines must end "
+                   "with a newline (process group killed)")
     elif rc != 0:
         failure = f"exited with status {rc}" if rc > 0 else f"killed by signal {-rc}"
     elif errors:
         first = errors[0]
         more = f" (and {checker.error_count - 1} more)" if checker.error_count > 1 else ""
         failure = f"invalid GFF at stdout line {first.line}: {first.message}{more}"
-    if failure is None:
-        os.replace(tmp, out)
-        if os.path.exists(partial):
-            os.unlink(partial)
-        return TaskOutcome(True, f"{checker.lines} lines of GFF{checker.version or ''}", warning)
-    os.replace(tmp, partial)
+    try:
+        if failure is None:
+            _replace(tmp, out)
+            if os.path.exists(partial):
+                os.unlink(partial)
+            return TaskOutcome(True, f"{checker.lines} lines of GFF{checker.version or ''}", warning)
+        _replace(tmp, partial)
+    except OSError as exc:
+        _remove(tmp)
+        return TaskOutcome(False, f"cannot write {_rel(out, ctx)}: {(exc.strerror or str(exc)).lower()}", warning)
     return TaskOutcome(False, failure, warning)
 
 
 def _pump(
-    proc: subprocess.Popen[bytes], sink: object, checker: GffChecker, ctx: RunContext, deadline: float
-) -> str:
-    """Copy stdout to `sink` through the checker until EOF and exit; returns how it ended."""
+    proc: subprocess.Popen[bytes], sink: BinaryIO, checker: GffChecker, ctx: RunContext, deadline: float
+) -> tuple[str, int]:
+    """Copy stdout to `sink` through the checker until EOF and exit; returns how it ended and the
+    number of the line being received then. Raises _WriteFailed when `sink` cannot take the bytes."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
-    write = sink.write  # type: ignore[attr-defined]
+    write = sink.write
     sel = selectors.DefaultSelector()
     sel.register(fd, selectors.EVENT_READ)
+    line_bytes = 0  # bytes of the line being received, not yet ended by a newline
+    line = 1  # its number
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 _kill(proc)
-                return "timeout"
+                return "timeout", line
             if ctx.stop.is_set():
                 _kill(proc)
-                return "stopped"
+                return "stopped", line
             if not sel.select(min(remaining, 0.25)):
                 continue
             chunk = os.read(fd, CHUNK)
             if not chunk:
                 break
-            write(chunk)
+            try:
+                write(chunk)
+            except OSError as exc:
+                raise _WriteFailed(exc) from None
+            last = chunk.rfind(b"\n")
+            if last < 0:
+                line_bytes += len(chunk)
+            else:
+                first = chunk.find(b"\n")
+                if line_bytes + first > LINE_LIMIT:
+                    line_bytes += first
+                else:
+                    line_bytes = len(chunk) - last - 1
+                    line += chunk.count(b"\n")
             if not checker.limit_reached:  # keep copying what arrives, stop checking it
                 checker.feed(chunk)
+            if line_bytes > LINE_LIMIT and _line_limit_applies(checker):
+                _kill(proc)
+                return "line-too-long", line
     finally:
         sel.close()
         proc.stdout.close()
@@ -105,14 +181,45 @@ def _pump(
     while True:
         try:
             proc.wait(timeout=min(max(deadline - time.monotonic(), 0.01), 0.25))
-            return "exit"
+            return "exit", line
         except subprocess.TimeoutExpired:
             if time.monotonic() >= deadline:
                 _kill(proc)
-                return "timeout"
+                return "timeout", line
             if ctx.stop.is_set():
                 _kill(proc)
-                return "stopped"
+                return "stopped", line
+
+
+def _line_limit_applies(checker: GffChecker) -> bool:
+    """A long line is a FASTA sequence (allowed, checked in pieces) when a checker that knows line
+    limits found nothing wrong with it; any other long line ends the task."""
+    return not hasattr(checker, "line_limit") or checker.error_count > 0
+
+
+def _create(path: str) -> BinaryIO:
+    """A new, empty file at `path` for writing. Whatever was there is removed first, and the file is
+    made with O_EXCL | O_NOFOLLOW: a symlink or FIFO planted in the state dir (`x.stderr.log ->
+    ~/.bashrc`) is replaced, never written through or blocked on."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    return os.fdopen(fd, "wb")
+
+
+def _replace(tmp: str, path: str) -> None:
+    """Rename `tmp` over `path`, giving it the replaced file's mode (else the umask's)."""
+    os.chmod(tmp, output_mode(path))
+    os.replace(tmp, path)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _rel(path: str, ctx: RunContext) -> str:
+    return below(path, ctx.plan.root) or path
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

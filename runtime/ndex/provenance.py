@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .decide import RETRIEVED_FROM, epoch_ms
+from .decide import RETRIEVED_FROM
 
 COPY_EVENT_TYPE = "Copy"
 TITLE = "dc:title"
@@ -78,9 +78,3 @@ def copy_provenance(
             "properties": [],
         },
     }
-
-
-def copy_event_end(provenance: Mapping[str, Any] | None) -> int | None:
-    """The end time (epoch ms) of a history's root event, or None."""
-    event = provenance.get("creationEvent") if provenance else None
-    return epoch_ms(event.get("endedAtTime")) if isinstance(event, Mapping) else None

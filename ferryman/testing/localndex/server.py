@@ -158,8 +158,10 @@ class NdexServer:
         read_only: bool = False,
         provenance: Mapping[str, Any] | None = None,
         wait: float = 30.0,
+        network_id: str | None = None,
     ) -> str:
-        """Store a network directly (no HTTP request, not counted as a write) and return its UUID.
+        """Store a network directly (no HTTP request, not counted as a write) and return its UUID
+        (`network_id` when given: seeding with known ids, as a demo's copy plan names them).
 
         `cx` is the CX as a list of aspect fragments, as bytes, or the path of a CX file (str).
         The load runs as for an upload; with `wait` > 0 this returns once the network is loaded
@@ -176,7 +178,7 @@ class NdexServer:
             data = cx if isinstance(cx, bytes) else json.dumps(cx).encode("utf-8")
             with open(tmp, "wb") as fh:
                 shutil.copyfileobj(io.BytesIO(data), fh)
-        network_id = storage.create_network(user, tmp, None)
+        network_id = storage.create_network(user, tmp, None, network_id)
         app.loader.submit(network_id, visibility)
         if wait > 0:
             self.wait_loaded(network_id, wait)

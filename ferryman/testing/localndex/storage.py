@@ -185,10 +185,11 @@ class Storage:
         rows = self._query("SELECT * FROM networks WHERE id=?", (network_id,))
         return rows[0] if rows else None
 
-    def create_network(self, owner: User, tmp_path: str, visibility: str | None) -> str:
+    def create_network(self, owner: User, tmp_path: str, visibility: str | None, network_id: str | None = None) -> str:
         """A new network entry, locked and not yet valid, owning the uploaded body (ndex-rest's
-        CreateEmptyNetworkEntry: PRIVATE until the load applies the requested visibility)."""
-        network_id = str(uuid.uuid4())
+        CreateEmptyNetworkEntry: PRIVATE until the load applies the requested visibility).
+        `network_id`: a given UUID (seeding a demo with known ids), else a new random one."""
+        network_id = str(uuid.UUID(network_id)) if network_id else str(uuid.uuid4())
         size = self.install_body(network_id, tmp_path)
         t = now_ms()
         self._exec(
