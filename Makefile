@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python benchmarks/scheduler_bench.py
 	$(BIN)/python benchmarks/pipe_bench.py
 	$(BIN)/python benchmarks/gff_bench.py
+	$(BIN)/python benchmarks/ndex_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info samples/.ferryman

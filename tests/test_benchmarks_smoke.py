@@ -75,6 +75,41 @@ def test_plan_bench_smoke(tmp_path: Path) -> None:
     assert "123 tasks compiled" in report["rows"][0]["note"]
 
 
+@pytest.mark.slow
+def test_ndex_bench_smoke(tmp_path: Path) -> None:
+    # a 1 MB network and 6 small ones, copied between real local servers by ferryman run and by curl
+    out = tmp_path / "ndex.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "ndex_bench.py"), "--size-mb", "1", "--networks", "6", "--json", str(out),
+         "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    rows = {r["measure"].split()[0]: r for r in report["rows"]}
+    assert list(rows) == ["(1a)", "(1b)", "(1c)", "(2)"]
+    for key, row in rows.items():
+        assert row["error"] is None, row
+        line = next(li for li in proc.stdout.splitlines() if li.startswith(key))
+        if key != "(2)":  # the three measures with a target say ok or MISS, as the JSON does
+            assert row["status"] in ("ok", "MISS") and line.split()[-1] == row["status"]
+    for key in ("(1a)", "(1b)"):
+        f = rows[key]["figures"]
+        assert f["ferryman_s"] > 0 and f["raw_s"] > 0
+        assert math.isclose(f["throughput_ratio"], f["raw_s"] / f["ferryman_s"])
+    # the transfer ends before the target's load does, on both sides
+    assert rows["(1b)"]["figures"]["ferryman_s"] < rows["(1a)"]["figures"]["ferryman_s"]
+    assert rows["(1b)"]["figures"]["raw_s"] < rows["(1a)"]["figures"]["raw_s"]
+    assert 10 < rows["(1c)"]["figures"]["max_rss_mb"] < 1000
+    assert rows["(2)"]["figures"]["speedup"] > 0
+    size = int(proc.stdout.split("large network: ", 1)[1].split(" MB (", 1)[1].split(" bytes", 1)[0].replace(",", ""))
+    assert 0.8e6 < size < 1.1e6 and "; small networks: 6" in proc.stdout
+    assert "load during the run: mean" in proc.stdout
+    assert ("all targets met" in proc.stdout) == report["all_ok"]
+    # the servers' data went away with the run; only the cached CX file stays
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["ndex-network-1mb-v1.cx"]
+
+
 def test_generated_workspace_is_deterministic_and_complete(tmp_path: Path) -> None:
     a = common.workspace(0.01, data=tmp_path / "a")
     b = common.workspace(0.01, data=tmp_path / "b")
