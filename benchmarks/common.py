@@ -1,9 +1,9 @@
 """Shared parts of the benchmarks: the generated workspace, the timer and the report table.
 
-The workspace (DESIGN 8) is generated deterministically from `scale` and cached under
+The workspace  is generated deterministically from `scale` and cached under
 `benchmarks/_data/` (git-ignored): 2,000 NDEx copy plans, a ZMap config of 10,000 `pipe://`
 sources in 200 `[Server-groups]` with its styles file and scripts, the three organisms' IDTrack
-externals templates, and a `ferryman.toml` naming them all. Scale 1 is the size DESIGN 8 names;
+externals templates, and a `ferryman.toml` naming them all. Scale 1 is the size the README names;
 `--scale 0.01` gives a tiny workspace for smoke tests.
 """
 
@@ -100,7 +100,7 @@ class Sizes:
 
     @classmethod
     def at(cls, scale: float) -> Sizes:
-        """The DESIGN 8 sizes times `scale` (with small floors, so a tiny workspace still has a bit of everything)."""
+        """The benchmarks/README.md sizes times `scale` (small floors: a tiny workspace has a bit of everything)."""
         databases = max(30, round(FULL_DATABASES * scale))
         return cls(
             plans=max(2, round(FULL_PLANS * scale)),
@@ -598,7 +598,7 @@ def arguments(description: str | None) -> argparse.ArgumentParser:
         "--scale",
         type=float,
         default=1.0,
-        help="workspace size relative to DESIGN 8 (default 1: 2,000 plans, 10,000 sources); 0.01 for a smoke test",
+        help="workspace size relative to the README's (default 1: 2,000 plans, 10,000 sources); 0.01 for a smoke test",
     )
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     p.add_argument("--regenerate", action="store_true", help="rebuild the cached workspace")

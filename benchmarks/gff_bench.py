@@ -1,4 +1,4 @@
-"""GFF checking benchmark (DESIGN section 8): `ferryman gff-check` against `gt gff3validator`.
+"""GFF checking benchmark: `ferryman gff-check` against `gt gff3validator`.
 
 Two files of about 100 MB, built once into `benchmarks/_data/` (git-ignored):
 

@@ -1,4 +1,4 @@
-"""NDEx copy benchmark (DESIGN section 8): `ferryman run` of copy plans between two local NDEx servers.
+"""NDEx copy benchmark: `ferryman run` of copy plans between two local NDEx servers.
 
 Two measures, in one run, printed as one table:
 

@@ -1,5 +1,5 @@
 """Pipe spawning: `ferryman run PLAN` on 1,000 tiny pipe scripts against `xargs -P` running the same
-scripts with the same arguments and parallelism, each writing its stdout to a file (DESIGN 8).
+scripts with the same arguments and parallelism, each writing its stdout to a file .
 
 Target: ferryman's throughput (scripts per second) at least half of xargs'. Both sides include
 process start-up; ferryman's also includes its own start-up, plan loading, the streaming GFF

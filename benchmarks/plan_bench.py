@@ -1,4 +1,4 @@
-"""plan benchmark (DESIGN 8): what compiling and printing a plan costs over validating, in one run.
+"""plan benchmark: what compiling and printing a plan costs over validating, in one run.
 
 On the same generated workspace as validate_bench.py, three measures, each alternating its two
 sides and comparing medians:

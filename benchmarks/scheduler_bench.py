@@ -1,4 +1,4 @@
-"""Scheduler benchmark (DESIGN 8): overhead per task, and makespan against the lower bound.
+"""Scheduler benchmark: overhead per task, and makespan against the lower bound.
 
 (a) overhead: 10,000 tasks holding resources: 100 groups (capacities 1, 2 or 4; each task in one or
     two groups) and 16 hosts (capacity 4; each task holds one); a fifth of the tasks wait for one
@@ -169,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             statistics.median(ratios) <= MAKESPAN_TARGET,
         ),
     ]
-    print("scheduler benchmark (DESIGN 8)")
+    print("scheduler benchmark")
     print(f"Python {platform.python_version()} on {platform.machine()}, max_parallel {MAX_PARALLEL}")
     print(f"(a) {OVERHEAD_TASKS:,} tasks in {OVERHEAD_GROUPS} groups and on {OVERHEAD_HOSTS} hosts, trivial executor, "
           f"median of {args.repeat}")

@@ -1,4 +1,4 @@
-"""validate benchmark (DESIGN 8): how fast `ferryman validate` is against its peers, in one run.
+"""validate benchmark: how fast `ferryman validate` is against its peers, in one run.
 
 On the generated workspace (see common.py: 2,000 NDEx copy plans, a ZMap config of 10,000 pipe
 sources in 200 server groups with its styles file and scripts, three IDTrack externals YAMLs of
