@@ -1,0 +1,103 @@
+"""A hostile review of ferryman: each test is one fault found by attacking the real CLI (real
+subprocesses, files and servers on 127.0.0.1) with bad input, hostile names and secrets in odd
+shapes. A test marked xfail(strict=True) is a fault still open; its reason says what is wrong."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from .conftest import ROOT, SAMPLE_IGNORE, SAMPLES
+
+
+def cli(*args: str, cwd: Path | str = ROOT, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The real CLI as a user runs it: FERRYMAN_DEBUG unset, so a bug shows as exit 70."""
+    full_env = {k: v for k, v in os.environ.items() if k != "FERRYMAN_DEBUG"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "ferryman", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess[str], codes: tuple[int, ...] = (1, 2)) -> None:
+    out = proc.stdout + proc.stderr
+    assert proc.returncode in codes, (proc.returncode, out)
+    assert "Traceback" not in out and "internal error" not in out, out
+
+
+def _limit_memory() -> None:  # a hostile upload must not take the machine with it
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.fixture
+def ndex_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`ferryman ndex-server` as a subprocess (2 GB address space at most); yields (url, proc)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ferryman", "ndex-server", "--port", "0", "--data", str(tmp_path / "nd"),
+         "--user", "alice:Srv-Pw-1"],
+        cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=_limit_memory,
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    assert url, "ndex-server did not start"
+    yield url, proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+
+
+def _server_err(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    return err
+
+
+# --- ndex-server ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data; boundary=XYZ", b"garbage--XYZ"),   # a part that never starts
+    ("multipart/form-data", b"garbage"),                       # no boundary at all
+])
+def test_ndex_server_bad_multipart_is_400_not_500(ndex_server, content_type: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
+    # was: werkzeug's ValueError escaped the handler: 500 and a traceback on the server's stderr
+    url, proc = ndex_server
+    resp = requests.post(url + "/network", data=body, headers={"Content-Type": content_type},
+                         auth=("alice", "Srv-Pw-1"), timeout=20)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["errorCode"] == "NDEx_Bad_Request_Exception"
+    assert "Traceback" not in _server_err(proc)
+
+
+@pytest.mark.slow
+def test_ndex_server_deeply_nested_cx_is_refused_in_bounded_memory(ndex_server) -> None:  # type: ignore[no-untyped-def]
+    # was: ijson's prefixed events built a prefix per level, quadratic in the depth: 100 000 `[`
+    # (100 kB) took about 20 GB of memory and the server stopped answering
+    url, proc = ndex_server
+    files = {"CXNetworkStream": ("deep.cx", b"[" * 100_000, "application/octet-stream")}
+    created = requests.post(url + "/network", files=files, auth=("alice", "Srv-Pw-1"), timeout=20)
+    assert created.status_code == 201
+    network_id = created.text.rsplit("/", 1)[1]
+    import time
+    deadline = time.monotonic() + 20
+    while True:
+        summary = requests.get(f"{url}/network/{network_id}/summary", auth=("alice", "Srv-Pw-1"), timeout=20).json()
+        if summary["completed"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert "nested deeper" in (summary["errorMessage"] or ""), summary
+    assert requests.get(url + "/admin/status", timeout=10).status_code == 200
+    assert proc.poll() is None
+    assert "Traceback" not in _server_err(proc)
