@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import ROOT, SAMPLE_IGNORE, SAMPLES
+from .conftest import ROOT
 
 
 def cli(*args: str, cwd: Path | str = ROOT, env: dict[str, str] | None = None,
@@ -101,3 +100,51 @@ def test_ndex_server_deeply_nested_cx_is_refused_in_bounded_memory(ndex_server) 
     assert requests.get(url + "/admin/status", timeout=10).status_code == 200
     assert proc.poll() is None
     assert "Traceback" not in _server_err(proc)
+
+
+# --- special files and deep nesting ---------------------------------------------------------------
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "ZMap"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("command", [["validate"], ["fmt"], ["fmt", "--check"]])
+def test_fifo_is_refused_not_waited_on(command: list[str], fifo: Path) -> None:
+    # was: the open blocked for ever on a FIFO without a writer
+    proc = cli(*command, str(fifo), timeout=30)
+    assert_clean_failure(proc, (1,))
+    assert f"{fifo}" in proc.stderr and "not a regular file but a FIFO" in proc.stderr
+
+
+@pytest.mark.parametrize("command", [["validate"], ["fmt"], ["gff-check"]])
+def test_dev_zero_is_refused_not_read_for_ever(command: list[str]) -> None:
+    # was: validate and fmt read /dev/zero into memory until killed; gff-check read it for ever
+    proc = cli(*command, "/dev/zero", timeout=30)
+    assert_clean_failure(proc)
+    assert "/dev/zero" in proc.stderr and "not a regular file" in proc.stderr
+
+
+def test_gff_check_still_streams_a_pipe(tmp_path: Path) -> None:
+    full_env = {k: v for k, v in os.environ.items() if k != "FERRYMAN_DEBUG"}
+    proc = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m ferryman gff-check <(printf '##gff-version 3\\n')"],
+        cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["validate"], ["plan"], ["run"], ["runs"], ["tunnel", "--workspace", "ferryman.toml"], ["doctor", "--offline"],
+    ["fmt"],
+])
+def test_deeply_nested_manifest_is_an_error_not_a_bug(command: list[str], tmp_path: Path) -> None:
+    # was: tomllib's RecursionError escaped: "internal error", exit 70 (runs: the message only)
+    (tmp_path / "ferryman.toml").write_text(
+        '[workspace]\nname = "x"\n[bridge]\nsocks_port = 1080\n[zmap]\nconfig = "ZMap"\nx = ' + "[" * 5000 + "\n"
+    )
+    proc = cli(*command, cwd=tmp_path, timeout=60)
+    assert_clean_failure(proc)
+    assert "nested deeper" in proc.stdout + proc.stderr

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import stat
 
 from ..diagnostics import Diagnostic
 from ..document import Code, Document, define
@@ -87,10 +89,26 @@ class RawText:
     sha256: str = ""
 
 
+def read_regular(path: str) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed).
+
+    Raises OSError (strerror "not a regular file: a FIFO" or "… a device") for anything else: a
+    FIFO would block the read for ever and /dev/zero never ends (docs/formats.md, "Special files").
+    The open does not block on a FIFO without a writer.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+                "a socket" if stat.S_ISSOCK(mode) else "a device"
+            raise OSError(0, f"not a regular file but {what}")
+        return fh.read()
+
+
 def read(path: str, display: str) -> RawText:
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = read_regular(path)
     except OSError as exc:
         return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")])
     digest = hashlib.sha256(raw).hexdigest()

@@ -50,11 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _raw_manifest(path: str) -> dict[str, Any]:
-    from ferryman.compiler.loaders.tomlfile import tomllib
+    from ferryman.compiler.loaders.tomlfile import load_file
 
     try:
-        with open(path, "rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
+        data: dict[str, Any] = load_file(path)
     except (OSError, ValueError):
         return {}
     return data

@@ -74,16 +74,15 @@ def _summary(total: int, changed: int, failed: int, check: bool) -> None:
 
 def _workspace_config() -> list[str]:
     """The [zmap] config of ./ferryman.toml, as a path from the current folder."""
-    import tomllib
+    from ferryman.compiler.loaders.tomlfile import load_file
 
     if not os.path.isfile("ferryman.toml"):
         raise UsageError(
             "no FILE given and no ferryman.toml in the current folder", hint="name the files: ferryman fmt FILE..."
         )
     try:
-        with open("ferryman.toml", "rb") as fh:
-            manifest = tomllib.load(fh)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        manifest = load_file("ferryman.toml")
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
         hint = "ferryman validate shows where"
         raise InputError(f"cannot read it ({exc})", path="ferryman.toml", hint=hint) from None
     zmap = manifest.get("zmap")
@@ -99,12 +98,11 @@ def _formatted(path: str) -> bytes | None:
 
     Raises `InputError` (a located, one-line message) when the file cannot be formatted.
     """
-    from ferryman.compiler.loaders import decode
+    from ferryman.compiler.loaders import decode, read_regular
     from ferryman.compiler.loaders.gkeyfile import diagnostics, join_continuations
 
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = read_regular(path)  # a FIFO or /dev/zero is refused, not read for ever
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None
     if raw.startswith(BOM):

@@ -27,15 +27,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _state_dir(manifest: str) -> str:
-    from ferryman.compiler.loaders.tomlfile import tomllib
+    from ferryman.compiler.loaders.tomlfile import load_file
 
     from . import state_dir_name
 
     if not os.path.isfile(manifest):
         raise UsageError(f"workspace manifest {manifest} does not exist")
     try:
-        with open(manifest, "rb") as fh:
-            data = tomllib.load(fh)
+        data = load_file(manifest)
     except (OSError, ValueError, RecursionError) as exc:
         raise UsageError(f"cannot read {manifest}: {exc}") from None
     return os.path.join(os.path.dirname(os.path.abspath(manifest)), state_dir_name(data))

@@ -37,13 +37,12 @@ def read_bridge(manifest: str) -> dict[str, Any]:
     """The `[bridge]` table of `manifest` (raw TOML values), or raise UsageError.
 
     Only this table is read: the tunnel line must be printable even while other inputs are broken."""
-    from ferryman.compiler.loaders.tomlfile import tomllib
+    from ferryman.compiler.loaders.tomlfile import load_file
 
     if not os.path.isfile(manifest):
         raise UsageError(f"no TARGET given and the workspace manifest {manifest} does not exist")
     try:
-        with open(manifest, "rb") as fh:
-            data = tomllib.load(fh)
+        data = load_file(manifest)
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {manifest}: {exc}") from None
     bridge = data.get("bridge")
