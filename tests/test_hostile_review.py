@@ -148,3 +148,48 @@ def test_deeply_nested_manifest_is_an_error_not_a_bug(command: list[str], tmp_pa
     proc = cli(*command, cwd=tmp_path, timeout=60)
     assert_clean_failure(proc)
     assert "nested deeper" in proc.stdout + proc.stderr
+
+
+# --- a crafted journal ----------------------------------------------------------------------------
+
+MARKUP = "</script><script>alert(1)</script><img src=x onerror=alert(2)>\"'`"
+
+
+def _crafted_run(root: Path) -> Path:
+    import json
+
+    (root / "ferryman.toml").write_text('[workspace]\nname = "w"\n')
+    run_dir = root / ".ferryman" / "runs" / "20990101T000000.000Z-evil"
+    run_dir.mkdir(parents=True)
+    tid = "pipe:" + MARKUP
+    events = [
+        {"event": "run-start", "run": run_dir.name, "workspace": MARKUP, "tasks": [tid, "ndex:a", ["x"]],
+         "lines": {tid: [["$", "./x https://u:Journal-Pw-1@h/v2?token=Journal-Tok-2"]]},
+         "resources": {tid: ["group:" + MARKUP]}, "time": 1.5e9},
+        {"event": "task", "status": "running", "task": tid, "time": float("nan")},
+        {"event": "task", "status": "failed", "task": tid, "time": 1e308,
+         "error": "see http://bob:Journal-Pw-3@host/x", "warning": "\x1b]0;owned\x07\x1b[31mred"},
+        {"event": "task", "status": "succeeded", "task": "ndex:a", "time": "soon", "output": 7},
+        {"event": "task", "status": "failed", "task": ["not", "an", "id"], "time": 1.0},
+        {"event": "task", "status": "failed", "time": 1.0},
+        {"event": "run-end", "status": "\x1b[2J", "time": 1e999},
+    ]
+    (run_dir / "journal.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n[1]\n{\"torn\": ")
+    return run_dir
+
+
+@pytest.mark.parametrize("command", [["runs"], ["runs", "show", "latest"], ["runs", "show", "2099", "--html", "-"],
+                                     ["runs", "show", "2099", "--html", "out.html"]])
+def test_crafted_journal_is_shown_safely(command: list[str], tmp_path: Path) -> None:
+    # was: `--html` exited 70 (a string time, then an infinite span); `show` printed the terminal
+    # escapes and the URL password written in the journal as they were
+    _crafted_run(tmp_path)
+    proc = cli(*command, cwd=tmp_path, timeout=60)
+    assert_clean_failure(proc, (0,))
+    shown = proc.stdout + proc.stderr
+    if command[-1] == "out.html":
+        shown += (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "Journal-Pw" not in shown and "Journal-Tok" not in shown
+    if "--html" in command:  # markup escaped by the report's autoescaping
+        assert "<script>alert" not in shown and "<img src=x" not in shown and "&lt;img src=x" in shown
