@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLE_IGNORE, SAMPLES
 
 
 def cli(*args: str, cwd: Path | str = ROOT, env: dict[str, str] | None = None,
@@ -193,3 +194,55 @@ def test_crafted_journal_is_shown_safely(command: list[str], tmp_path: Path) -> 
     assert "Journal-Pw" not in shown and "Journal-Tok" not in shown
     if "--html" in command:  # markup escaped by the report's autoescaping
         assert "<script>alert" not in shown and "<img src=x" not in shown and "&lt;img src=x" in shown
+
+
+# --- an output never overwrites an input ------------------------------------------------------------
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    shutil.copytree(SAMPLES, root, ignore=SAMPLE_IGNORE)
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and ".ferryman" not in p.parts}
+
+
+@pytest.mark.parametrize("out", ["zmap/ZMap", "ferryman.toml", "copy-plans/human-nets.json", "copy-plans/new.json",
+                                 "zmap/scripts/getgff.py", "idtrack/homo_sapiens_externals_template.yml", ""])
+def test_plan_out_never_overwrites_an_input(out: str, workspace: Path) -> None:
+    # was: `plan --out zmap/ZMap` replaced the ZMap config by the plan (exit 0); `--out ''` saved nothing, exit 0
+    before = _snapshot(workspace)
+    proc = cli("plan", "--out", out, cwd=workspace)
+    assert_clean_failure(proc, (2,))
+    assert _snapshot(workspace) == before
+
+
+@pytest.mark.parametrize("output", ["plan", "zmap/ZMap", "ferryman.toml"])
+def test_export_snakemake_never_overwrites_its_plan_or_an_input(output: str, workspace: Path) -> None:
+    # was: `export snakemake plan.json -o plan.json` replaced the plan by the Snakefile
+    saved = cli("plan", "--out", ".ferryman/plan.json", cwd=workspace)
+    assert saved.returncode == 0, saved.stderr
+    before = _snapshot(workspace)
+    plan_bytes = (workspace / ".ferryman" / "plan.json").read_bytes()
+    target = ".ferryman/plan.json" if output == "plan" else output
+    proc = cli("export", "snakemake", ".ferryman/plan.json", "-o", target, cwd=workspace)
+    assert_clean_failure(proc, (2,))
+    assert _snapshot(workspace) == before
+    assert (workspace / ".ferryman" / "plan.json").read_bytes() == plan_bytes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["ferryman.toml", "zmap/ZMap", "zmap/scripts/getgff.py", "copy-plans/x.json",
+                                    "JOURNAL"])
+def test_runs_html_never_overwrites_an_input_or_a_journal(target: str, workspace: Path) -> None:
+    # was: `runs show latest --html ferryman.toml` (or a journal, or a script) replaced it by the report
+    ran = cli("run", "--only", "pipe:repeats", cwd=workspace)
+    assert ran.returncode == 0, ran.stderr
+    journal = next((workspace / ".ferryman" / "runs").glob("*/journal.jsonl"))
+    before, journal_bytes = _snapshot(workspace), journal.read_bytes()
+    proc = cli("runs", "show", "latest", "--html", str(journal) if target == "JOURNAL" else target, cwd=workspace)
+    assert_clean_failure(proc, (2,))
+    assert _snapshot(workspace) == before and journal.read_bytes() == journal_bytes

@@ -73,8 +73,19 @@ def run(args: argparse.Namespace) -> int:
     with no_gc():  # a short burst of many small objects, as in compiling
         if args.only:
             plan = plan.select(args.only, with_deps=args.with_deps)
-        if args.out:
-            atomic_write(args.out, plan.to_json())
+        if args.out is not None:
+            if not args.out:
+                raise UsageError("--out needs a file name")
+            overwritten = plan.input_at(args.out)
+            if overwritten is not None:
+                what = f"in {overwritten}, the copy-plan folder" if overwritten.endswith("/") else overwritten
+                raise UsageError(f"--out {args.out} is {what}, an input of the workspace: saving the plan there "
+                                 "would overwrite it" + (" or add a copy plan" if overwritten.endswith("/") else ""),
+                                 hint="save it in the state dir, e.g. --out .ferryman/plan.json")
+            try:
+                atomic_write(args.out, plan.to_json())
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
             sys.stderr.write(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
         sys.stdout.write(render(plan, args.format))
     if args.refresh:
