@@ -246,3 +246,31 @@ def test_runs_html_never_overwrites_an_input_or_a_journal(target: str, workspace
     proc = cli("runs", "show", "latest", "--html", str(journal) if target == "JOURNAL" else target, cwd=workspace)
     assert_clean_failure(proc, (2,))
     assert _snapshot(workspace) == before and journal.read_bytes() == journal_bytes
+
+
+# --- tunnel -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["user:Tunnel-Pw-1@host"], ["--jump", "me:Tunnel-Pw-1@login", "node"], ["u:Tunnel-Pw-1@"],
+])
+def test_tunnel_never_echoes_a_password_before_the_at(args: list[str]) -> None:
+    # was: "target: 'user:Tunnel-Pw-1' is not a user name" repeated the password on stderr
+    proc = cli("tunnel", *args)
+    assert_clean_failure(proc, (2,))
+    assert "Tunnel-Pw" not in proc.stdout + proc.stderr
+
+
+def test_tunnel_does_not_echo_a_huge_target() -> None:
+    proc = cli("tunnel", "a" * 100_000)
+    assert_clean_failure(proc, (2,))
+    assert len(proc.stderr) < 1000
+
+
+@pytest.mark.xfail(strict=True, reason="validate accepts a [bridge] jump/target that `tunnel --workspace` refuses "
+                   "(a password before '@'); the run then says 'set [bridge] target' although it is set")
+def test_validate_checks_bridge_target_as_tunnel_does(tmp_path: Path) -> None:
+    (tmp_path / "ferryman.toml").write_text(
+        '[workspace]\nname = "b"\n[bridge]\nsocks_port = 1080\njump = "me:Bridge-Pw-1@login"\ntarget = "node"\n'
+    )
+    proc = cli("validate", cwd=tmp_path)
+    assert proc.returncode == 1 and "Bridge-Pw" not in proc.stdout + proc.stderr
