@@ -274,3 +274,17 @@ def test_validate_checks_bridge_target_as_tunnel_does(tmp_path: Path) -> None:
     )
     proc = cli("validate", cwd=tmp_path)
     assert proc.returncode == 1 and "Bridge-Pw" not in proc.stdout + proc.stderr
+
+
+# --- secrets in keys --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_url_password_in_a_yaml_key_is_masked_in_the_json_path(fmt: str, tmp_path: Path) -> None:
+    # was: the message masked it, but "(at $.homo_sapiens["https://u:Key-Pw-1@h/"])" showed it
+    (tmp_path / "x_externals.yml").write_text(
+        'homo_sapiens:\n  assembly: 38\n  gene:\n    HGNC: {Include: true}\n  "https://u:Key-Pw-1@h/": 1\n'
+    )
+    proc = cli("validate", "--format", fmt, "x_externals.yml", cwd=tmp_path)
+    assert_clean_failure(proc, (1,))
+    assert "https://u:***@h/" in proc.stdout + proc.stderr
+    assert "Key-Pw-1" not in proc.stdout + proc.stderr
