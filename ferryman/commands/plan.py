@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="save the plan as JSON to FILE (atomically)")
     p.add_argument("--format", choices=["text", "json", "dot", "mermaid"], default="text")
     p.add_argument("--include-delayed", action="store_true", help="delayed sources run too")
-    p.add_argument("--only", nargs="+", metavar="ID", help="only these tasks")
+    p.add_argument("--only", nargs="+", action="extend", metavar="ID", help="only these tasks (repeatable)")
     p.add_argument("--with-deps", action="store_true", help="with --only: and the tasks they need")
     p.add_argument(
         "--refresh", action="store_true",
