@@ -20,11 +20,14 @@ class Severity(enum.Enum):
 
 
 def format_json_path(path: JsonPath) -> str:
-    """`("a", 0, "b-c")` -> `$.a[0]['b-c']`, the form printed after `(at …)`."""
+    """`("a", 0, "b-c")` -> `$.a[0]['b-c']`, the form printed after `(at …)`. A key holding a
+    URL with a password (a YAML or JSON key is input too) has it masked, as messages do."""
     out = ["$"]
     for part in path:
         if isinstance(part, int):
             out.append(f"[{part}]")
+        elif "@" in part or "…" in part:
+            out.append("[" + json.dumps(mask_text(part, query=False)) + "]")
         elif part.replace("_", "a").isalnum() and not part[:1].isdigit():
             out.append(f".{part}")
         else:

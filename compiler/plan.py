@@ -227,6 +227,23 @@ class Plan:
         )
         return dataclasses.replace(self, tasks=kept, resources=tuple(r for r in resources if r.members))
 
+    def input_at(self, path: str) -> str | None:
+        """The input (as the plan names it) that writing a file at `path` would overwrite: an
+        input file or a pipe script (the same file, through any link), or a copy-plan folder a
+        new `*.json` there would join. None when `path` touches no input (docs/plan.md)."""
+        kinds = tasks.registry()
+        named = [i.path for i in self.inputs]
+        named += [p for t in self.tasks if t.kind in kinds for p in kinds[t.kind].reads(t.action)]
+        folder = os.path.dirname(os.path.abspath(path))
+        for rel in named:
+            full = rel if os.path.isabs(rel) else os.path.join(self.root, rel)
+            if rel.endswith("/"):
+                if path.endswith(".json") and _same_file(folder, full):
+                    return rel
+            elif _same_file(path, full):
+                return rel
+        return None
+
     def stale_inputs(self) -> list[str]:
         """Inputs whose content changed since the plan was compiled (or that are gone); a folder
         input (`copy-plans/`) changes when a plan file is added or removed."""
@@ -302,3 +319,10 @@ def load_plan(path: str) -> Plan:
     except UnicodeDecodeError as exc:
         raise FerrymanError(f"{path}: not a ferryman plan file: not UTF-8 (byte {exc.start + 1})") from None
     return Plan.from_json(text)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (or holds NUL): not one file
+        return False

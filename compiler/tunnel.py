@@ -61,8 +61,9 @@ class TunnelCommand:
 
 
 def _show(text: str) -> str:
-    """A user's word inside a one-line message: quoted, control characters escaped."""
-    return repr(text)
+    """A user's word inside a one-line message: quoted, control characters escaped, cut after
+    80 characters (a 100 kB argument is not echoed whole)."""
+    return repr(text if len(text) <= 80 else text[:79] + "…")
 
 
 def _port(value: object, what: str) -> int:
@@ -76,6 +77,8 @@ def _port(value: object, what: str) -> int:
 def _check_user(user: str, where: str) -> str:
     if not user:
         raise UsageError(f"{where}: the user name before '@' is empty")
+    if ":" in user:  # USER:PASSWORD@HOST: the password is not repeated (docs/bridge.md)
+        raise UsageError(f"{where}: a password cannot be given before '@' (ssh asks for it, or use a key)")
     if not _USER.fullmatch(user):
         raise UsageError(
             f"{where}: {_show(user)} is not a user name (letters, digits, '.', '_', '-'; not starting with '-')"
@@ -102,7 +105,7 @@ def _split_user_host(text: str, where: str) -> tuple[str | None, str]:
         return None, _check_host(text, where)
     user, _, host = text.rpartition("@")
     if not host:
-        raise UsageError(f"{where}: {_show(text)} has no host after '@'")
+        raise UsageError(f"{where}: {_show(user.partition(':')[0] + '@')} has no host after '@'")
     return _check_user(user, where), _check_host(host, where)
 
 

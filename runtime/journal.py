@@ -109,18 +109,6 @@ def _warn_stderr(text: str) -> None:
         sys.stderr.flush()
 
 
-def _number(value: Any) -> float | None:
-    """A journal time: a Unix time (0 up to the year 5000), else None (a damaged or hand-edited
-    journal; a date library would fail on the rest)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 95_617_584_000:
-        return float(value)
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 @dataclasses.dataclass
 class RunSummary:
     run_id: str
@@ -142,39 +130,81 @@ class RunSummary:
 
 
 def summarize(run_dir: str) -> RunSummary:
-    """What one run's journal says; fields of the wrong type read as absent."""
-    s = RunSummary(os.path.basename(run_dir), run_dir)
+    """What a run's journal says. A journal is read back as input: any field may be of the wrong
+    type or hostile (a damaged or crafted file), so texts are masked (URL passwords) and have their
+    control characters escaped, times are finite numbers or None, and an event without a task id
+    is skipped (docs/run.md, "Journal")."""
+    s = RunSummary(_name(os.path.basename(run_dir)), run_dir)
     for ev in read_events(os.path.join(run_dir, "journal.jsonl")):
         kind = ev.get("event")
         if kind == "run-start":
             s.digest, s.workspace = _text(ev.get("digest")), _text(ev.get("workspace"))
-            s.started = _number(ev.get("time"))
+            s.started = _time(ev.get("time"))
             ids = ev.get("tasks")
             for tid in ids if isinstance(ids, list) else ():
                 if isinstance(tid, str):
-                    s.tasks.setdefault(tid, TaskRecord(tid))
-            s.resources = {str(k): tuple(str(r) for r in v) for k, v in _mapping(ev.get("resources")).items()
+                    s.tasks.setdefault(_name(tid), TaskRecord(_name(tid)))
+            s.resources = {_name(k): tuple(_name(r) for r in v) for k, v in _mapping(ev.get("resources")).items()
                            if isinstance(v, list)}
-            s.lines = {str(k): [(str(x[0]), str(x[1])) for x in v if isinstance(x, list) and len(x) == 2]
+            s.lines = {_name(k): [(_line(x[0]), _line(x[1])) for x in v if isinstance(x, list) and len(x) == 2]
                        for k, v in _mapping(ev.get("lines")).items() if isinstance(v, list)}
-        elif kind == "task" and isinstance(ev.get("task"), str):
-            t = s.tasks.setdefault(ev["task"], TaskRecord(ev["task"]))
+        elif kind == "task":
+            if not isinstance(ev.get("task"), str) or not ev["task"]:
+                continue
+            tid = _name(ev["task"])
+            t = s.tasks.setdefault(tid, TaskRecord(tid))
             t.status = TaskStatus.parse(ev.get("status"), t.status)
             if t.status is TaskStatus.RUNNING:
-                t.started = _number(ev.get("time"))
+                t.started = _time(ev.get("time"))
             elif t.status in TERMINAL:
-                t.ended = _number(ev.get("time"))
-                t.started = t.started if t.started is not None else _number(ev.get("started"))
+                t.ended = _time(ev.get("time"))
+                t.started = t.started if t.started is not None else _time(ev.get("started"))
                 t.warning = _text(ev.get("warning"))
                 t.error = _text(ev.get("error"))
-                t.output = ev.get("output") if isinstance(ev.get("output"), (str, list)) else None
+                out = ev.get("output")  # one path, or several joined (a kind with many outputs)
+                t.output = _text(", ".join(o for o in out if isinstance(o, str)) if isinstance(out, list) else out)
                 t.message = _text(ev.get("message")) or ""
-                details = ev.get("details")
-                t.details = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
+                t.details = tuple({str(k): _text(v) if isinstance(v, str) else v for k, v in d.items()}
+                                  for d in ev.get("details") or () if isinstance(d, dict))
         elif kind == "run-end":
-            status = ev.get("status")
-            s.ended, s.status = _number(ev.get("time")), status if isinstance(status, str) else "failed"
+            status = ev.get("status", "failed")
+            s.ended, s.status = _time(ev.get("time")), status if status in _RUN_STATUSES else "failed"
     return s
+
+
+_RUN_STATUSES = frozenset({"succeeded", "failed", "interrupted", "incomplete"})
+
+
+def _time(value: Any) -> float | None:
+    """A journal time: Unix seconds from 0 to 10^11 (year 5138), else None (NaN, 1e308, a string,
+    a bool), so that durations and the report's scale stay finite."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e11:
+        return float(value)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    """A journal text as every report shows it: URL passwords and query strings masked, control
+    characters other than newline and tab escaped (a crafted journal cannot drive a terminal);
+    None when absent."""
+    if value is None:
+        return None
+    from ferryman.compiler.secrets import mask_text
+
+    return _name(mask_text(value if isinstance(value, str) else json.dumps(value)))
+
+
+def _name(value: Any) -> str:
+    """A task or resource id from a journal (`group:ndex-target:me@host` is no URL): control
+    characters other than newline and tab escaped."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else ch.encode("unicode_escape").decode() for ch in text)
+
+
+def _line(value: Any) -> str:
+    return _text(value) or ""
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

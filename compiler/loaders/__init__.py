@@ -89,16 +89,26 @@ class RawText:
     sha256: str = ""
 
 
+def read_regular(path: str) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed).
+
+    Raises OSError (strerror "it is a FIFO", "it is a character device", …) for anything else: a
+    FIFO would block the read for ever and /dev/zero never ends (docs/formats.md, "Special files").
+    The open does not block on a FIFO without a writer.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as fh:
+        what = _special(os.fstat(fd).st_mode)
+        if what is not None:
+            raise OSError(0, f"it is {what}")
+        return fh.read()
+
+
 def read(path: str, display: str) -> RawText:
     """The text of a regular file. A FIFO, socket or device is refused before anything is read
     (opened with O_NONBLOCK, so a FIFO without a writer cannot block): an input is a file."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as fh:
-            what = _special(os.fstat(fd).st_mode)
-            if what is not None:
-                return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: it is {what}")])
-            raw = fh.read()
+        raw = read_regular(path)
     except OSError as exc:
         return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")])
     digest = hashlib.sha256(raw).hexdigest()

@@ -12,9 +12,51 @@ else:  # pragma: no cover
 
 from ..diagnostics import Diagnostic, JsonPath
 from ..document import Document
-from . import IO_NUMBER, IO_TOML_SYNTAX, IO_TOO_DEEP, LoadResult, file_diagnostic, long_integer_message
+from . import (
+    IO_NUMBER,
+    IO_TOML_SYNTAX,
+    IO_TOO_DEEP,
+    LoadResult,
+    file_diagnostic,
+    long_integer_message,
+    read_regular,
+)
 
-__all__ = ["load_text", "locate", "nearest", "positions", "tomllib"]
+__all__ = ["load_file", "load_text", "locate", "nearest", "positions", "tomllib"]
+
+TOO_DEEP = "arrays or inline tables nested deeper than Python's parser can follow"
+
+
+def load_file(path: str) -> dict[str, object]:
+    """The TOML table in the regular file at `path`, for commands that need only a few keys.
+
+    Raises OSError (unreadable, not a regular file) or ValueError: `tomllib.TOMLDecodeError`
+    for bad TOML and for nesting past Python's recursion limit, UnicodeDecodeError for bad UTF-8.
+    """
+    text = read_regular(path).decode("utf-8")
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError(TOO_DEEP) from None
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """Line and column of the first bracket at the deepest nesting (quotes are skipped roughly)."""
+    depth = best = at = 0
+    quote = ""
+    for i, c in enumerate(text):
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "\"'":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            if depth > best:
+                best, at = depth, i
+        elif c in "]}":
+            depth -= 1
+    line = text.count("\n", 0, at) + 1
+    return line, at - text.rfind("\n", 0, at)
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
@@ -24,8 +66,6 @@ _KEY = re.compile(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
     try:
         data = tomllib.loads(text)
-    except RecursionError:  # tomllib recurses once per nesting level: `a = [[[[…` thousands deep
-        return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, "TOML nested too deep to read", 1, 1)])
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _AT.search(msg)
@@ -35,6 +75,8 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         return LoadResult(None, [file_diagnostic(display, IO_TOML_SYNTAX, msg, line, col)])
     except ValueError:  # an integer past Python's int-string limit: tomllib says neither where nor which
         return LoadResult(None, [_long_integer(text, display)])
+    except RecursionError:  # tomllib recurses once per nesting level: `a = [[[[…` thousands deep
+        return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, TOO_DEEP, *_deepest(text))])
     table: dict[JsonPath, tuple[int, int]] | None = None
 
     def locator(path: JsonPath) -> tuple[int, int]:

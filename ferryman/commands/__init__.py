@@ -37,23 +37,15 @@ def raw_manifest(path: str, *, missing: str | None = None, missing_hint: str | N
     """The TOML of a manifest without validation, for commands that need one table of it while
     other inputs may be broken (runs, tunnel, doctor, fmt). Raises UsageError (exit 2) when it is
     missing (`missing`: the message, else a default) or unreadable: not UTF-8 TOML, nested too
-    deep, a folder, a special file."""
-    import stat
-
-    from ferryman.compiler.loaders.tomlfile import tomllib
+    deep, a folder, a special file (`compiler.loaders.tomlfile.load_file`)."""
+    from ferryman.compiler.loaders.tomlfile import load_file
 
     from ..errors import UsageError
 
     if not os.path.isfile(path):
         raise UsageError(missing or f"workspace manifest {path} does not exist", hint=missing_hint)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(0, "not a regular file")
-            data: dict[str, object] = tomllib.load(fh)
-    except (OSError, ValueError, RecursionError) as exc:
-        why = "nested too deep" if isinstance(exc, RecursionError) else (
-            exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+        return load_file(path)
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UsageError(f"cannot read {path}: {why}") from None
-    return data

@@ -60,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(text)
         return ExitCode.OK
+    overwritten = plan.input_at(args.output)
+    if overwritten is None and _same_file(args.output, plan_path):
+        overwritten = "the plan"
+    if overwritten is not None:
+        raise UsageError(f"-o {args.output} is {overwritten}, an input of the workspace: "
+                         "writing the Snakefile there would overwrite it")
     try:
         atomic_write(args.output, text)
     except OSError as exc:
@@ -67,3 +73,10 @@ def run(args: argparse.Namespace) -> int:
     sys.stderr.write(f"Snakefile written to {args.output}; run it with: snakemake -s {shlex.quote(args.output)} "
                      "--cores N\n")
     return ExitCode.OK
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False

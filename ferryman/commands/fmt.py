@@ -91,12 +91,11 @@ def _formatted(path: str) -> bytes | None:
 
     Raises `InputError` (a located, one-line message) when the file cannot be formatted.
     """
-    from ferryman.compiler.loaders import decode
+    from ferryman.compiler.loaders import decode, read_regular
     from ferryman.compiler.loaders.gkeyfile import diagnostics, join_continuations
 
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = read_regular(path)  # a FIFO or /dev/zero is refused, not read for ever
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None
     if raw.startswith(BOM):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 
 from ..errors import ExitCode, UsageError
@@ -42,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file: {path}")
         if os.path.isdir(path):
             raise UsageError(f"{path} is a folder; give GFF files")
+        if path != "-" and not (os.path.isfile(path) or stat.S_ISFIFO(os.stat(path).st_mode)):
+            # a device such as /dev/zero never ends; a FIFO (`gff-check <(script)`) streams (docs/gff.md)
+            raise UsageError(f"{path} is not a regular file or a pipe; give GFF files")
 
     outcomes: list[GffOutcome] = []
     for path in args.paths:

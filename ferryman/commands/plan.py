@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="save the plan as JSON to FILE (atomically)")
     p.add_argument("--format", choices=["text", "json", "dot", "mermaid"], default="text")
     p.add_argument("--include-delayed", action="store_true", help="delayed sources run too")
-    p.add_argument("--only", nargs="+", metavar="ID", help="only these tasks")
+    p.add_argument("--only", nargs="+", action="extend", metavar="ID", help="only these tasks (repeatable)")
     p.add_argument("--with-deps", action="store_true", help="with --only: and the tasks they need")
     p.add_argument(
         "--refresh", action="store_true",
@@ -83,12 +83,20 @@ def run(args: argparse.Namespace) -> int:
     with no_gc():  # a short burst of many small objects, as in compiling
         if args.only:
             plan = plan.select(args.only, with_deps=args.with_deps)
-        if args.out:
+        if args.out is not None:
+            if not args.out:
+                raise UsageError("--out needs a file name")
             if os.path.isdir(args.out):
                 raise UsageError(f"cannot save the plan to {args.out}: it is a folder", hint="give a file name")
             blocker = _file_in_the_way(args.out)
             if blocker is not None:
                 raise UsageError(f"cannot save the plan to {args.out}: {blocker} is not a folder")
+            overwritten = plan.input_at(args.out)
+            if overwritten is not None:
+                what = f"in {overwritten}, the copy-plan folder" if overwritten.endswith("/") else overwritten
+                raise UsageError(f"--out {args.out} is {what}, an input of the workspace: saving the plan there "
+                                 "would overwrite it" + (" or add a copy plan" if overwritten.endswith("/") else ""),
+                                 hint="save it in the state dir, e.g. --out .ferryman/plan.json")
             try:
                 atomic_write(args.out, plan.to_json())
             except OSError as exc:

@@ -18,7 +18,8 @@ from ..output import FORMATS
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("plan", nargs="?", metavar="PLAN", help="a plan saved by 'ferryman plan --out'")
     p.add_argument("--workspace", metavar="FILE", help="compile this manifest and run it (default: ./ferryman.toml)")
-    p.add_argument("--only", nargs="+", metavar="ID", default=[], help="run only these tasks")
+    p.add_argument("--only", nargs="+", action="extend", metavar="ID", default=[],
+                   help="run only these tasks (repeatable)")
     p.add_argument("--with-deps", action="store_true", help="with --only: and the tasks they need")
     p.add_argument("--include-delayed", action="store_true", help="run delayed sources too")
     p.add_argument("--featureset", action="append", default=[], metavar="NAME",

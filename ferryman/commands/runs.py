@@ -11,7 +11,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, FerrymanError, UsageError
 
 if TYPE_CHECKING:
     from ferryman.runtime.journal import RunSummary
@@ -63,9 +63,39 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{what} matches {args.run_id!r}", hint="list them with: ferryman runs")
     run = chosen[0]
     if args.html:
+        if args.html != "-":
+            _refuse_input(args.html, args.workspace, runs)
         return _write_html(run, args.html)
     sys.stdout.write(render_summary(run))
     return ExitCode.OK
+
+
+def _refuse_input(target: str, manifest: str, runs: list[RunSummary]) -> None:
+    """UsageError when writing the report at `target` would overwrite a journal, the manifest or
+    an input of the workspace (a pipe script, a copy plan or a file in a copy-plan folder
+    included, when the workspace compiles)."""
+    from ferryman.compiler.ir import build
+    from ferryman.compiler.plan import compile
+    from ferryman.compiler.validate import load_workspace
+
+    def same(a: str, b: str) -> bool:
+        try:
+            return os.path.samefile(a, b)
+        except (OSError, ValueError):
+            return False
+
+    hit = next((r.path + "/journal.jsonl" for r in runs if same(target, os.path.join(r.path, "journal.jsonl"))), None)
+    if hit is None:
+        try:
+            loaded = load_workspace(manifest)
+            hit = next((p for p in loaded.files if same(target, p)), None)
+            if hit is None and loaded.ok:
+                hit = compile(build(loaded), include_delayed=True).input_at(target)
+        except FerrymanError:
+            pass  # a workspace that does not compile: its manifest and loaded files were checked
+    if hit is not None:
+        raise UsageError(f"--html {target} is {hit}, which the report would overwrite",
+                         hint="write it elsewhere, e.g. --html report.html")
 
 
 def _write_html(run: RunSummary, target: str) -> int:

@@ -69,10 +69,21 @@ def _add_attribute(summary: CxSummary, element: Any) -> None:
     )
 
 
+MAX_DEPTH = 256
+"""Deepest JSON nesting accepted in an upload. CX itself needs 5 levels (array, fragment, aspect
+list, element, attribute value); a bound keeps a hostile `[[[[…` stream from costing memory:
+ijson's prefixed events would build a prefix per level, quadratic in the depth (docs/ndex.md)."""
+
+_STARTS = ("start_map", "start_array")
+_ENDS = ("end_map", "end_array")
+_KEPT = ("networkAttributes", "metaData", "provenanceHistory")
+
+
 def summarize(stream: IO[bytes]) -> CxSummary:
     """Summarise the CX network read from `stream` (binary, read to its end).
 
-    Raises CxError with NDEx's message when the stream is not loadable CX.
+    Raises CxError with NDEx's message when the stream is not loadable CX, or when it nests
+    deeper than MAX_DEPTH.
     """
     import ijson  # type: ignore[import-untyped]
 
@@ -80,36 +91,41 @@ def summarize(stream: IO[bytes]) -> CxSummary:
     metadata_names: set[str] = set()
     saw_metadata = False
     builder: Any = None  # ijson.ObjectBuilder for the element being kept, if any
-    building: str = ""
-    depth_prefix = ""
+    depth = 0  # open containers; the outer array is depth 1, a fragment 2, an aspect's list 3
+    aspect = ""  # the key of the fragment being read (depth 2)
     try:
-        events = ijson.parse(stream, buf_size=1 << 20)
+        # basic_parse: events without prefixes, so memory stays linear in the nesting depth
+        events = ijson.basic_parse(stream, buf_size=1 << 20)
         first = next(events, None)
         if first is None:
             raise CxError("Empty CX stream.")
-        if first[1] != "start_array":
+        if first[0] != "start_array":
             raise CxError("Malformed CX stream: a CX network is a JSON array of aspect fragments.")
-        for prefix, event, value in events:
+        depth = 1
+        for event, value in events:
+            if event in _STARTS:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise CxError(f"Malformed CX stream: JSON nested deeper than {MAX_DEPTH} levels.")
+            elif event in _ENDS:
+                depth -= 1
             if builder is not None:
-                if prefix == depth_prefix and event in ("end_map", "end_array"):
-                    builder.event(event, value)
-                    _finish(summary, building, builder.value, metadata_names)
-                    builder = None
-                else:
-                    builder.event(event, value)
-                continue
-            if event != "start_map":
-                continue
-            if prefix == "item.nodes.item":
-                summary.node_count += 1
-            elif prefix == "item.edges.item":
-                summary.edge_count += 1
-            elif prefix in ("item.networkAttributes.item", "item.metaData.item", "item.provenanceHistory.item"):
-                building = prefix.split(".")[1]
-                saw_metadata = saw_metadata or building == "metaData"
-                builder = ijson.ObjectBuilder()
                 builder.event(event, value)
-                depth_prefix = prefix
+                if depth == 3 and event in _ENDS:
+                    _finish(summary, aspect, builder.value, metadata_names)
+                    builder = None
+                continue
+            if event == "map_key" and depth == 2:
+                aspect = value
+            elif event == "start_map" and depth == 4:
+                if aspect == "nodes":
+                    summary.node_count += 1
+                elif aspect == "edges":
+                    summary.edge_count += 1
+                elif aspect in _KEPT:
+                    saw_metadata = saw_metadata or aspect == "metaData"
+                    builder = ijson.ObjectBuilder()
+                    builder.event(event, value)
     except ijson.JSONError as exc:
         raise CxError(f"Malformed JSON in CX stream: {exc}") from None
     if not saw_metadata:

@@ -161,6 +161,8 @@ class NetworkService:
             return kept
         except HTTPException as exc:
             raise bad_request(f"Cannot read the multipart body: {exc.description}") from None
+        except ValueError as exc:  # werkzeug's parser: no boundary, a body that is not multipart
+            raise bad_request(f"Cannot read the multipart body: {exc}") from None
         finally:
             for path in paths:
                 if path != kept and os.path.exists(path):
