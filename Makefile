@@ -40,4 +40,4 @@ bench: setup
 	$(BIN)/python benchmarks/ndex_bench.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info samples/.ferryman
+	rm -rf $(VENV) build dist *.egg-info samples/.ferryman samples/.ferryman-cluster samples/plan.json samples/Snakefile samples/.snakemake

@@ -169,7 +169,8 @@ def tunnel_command(
 
     `target` is ``USER@HOST``, ``HOST`` or a Jupyter URL ``http(s)://HOST:PORT/…?token=…`` (port
     and token required; a loopback or wildcard host refused). The user is the target's, else
-    `user`, else ``environ["USER"]``; a `jump` host's user is never reused for the target. Given
+    `user`, else ``environ["USER"]`` (or ``LOGNAME``, or the login name of this account when neither
+    is set, as cron runs); a `jump` host's user is never reused for the target. Given
     both, the target's user wins and a warning says so. `with_jupyter` adds
     ``-L LOCAL:127.0.0.1:REMOTE``: REMOTE defaults to the URL's port, LOCAL to REMOTE.
     These habits are those of IDTrack's tunnel helper (docs/bridge.md).
@@ -216,10 +217,14 @@ def tunnel_command(
     elif user is not None:
         resolved_user = user
     else:
-        env_user = environ.get("USER", "")
-        if not env_user:
-            raise UsageError("no user: give USER@HOST or --user (the USER variable is not set)")
-        resolved_user = _check_user(env_user, "$USER")
+        env_user = environ.get("USER", "") or environ.get("LOGNAME", "")
+        if env_user:
+            resolved_user = _check_user(env_user, "$USER")
+        else:  # cron and many CI jobs set no USER: the account this runs as, as getpass.getuser does
+            login = _login_name()
+            if login is None:
+                raise UsageError("no user: give USER@HOST or --user (the USER variable is not set)")
+            resolved_user = _check_user(login, "the login name")
 
     jupyter_ports: tuple[int, int] | None = None
     if with_jupyter:
@@ -247,6 +252,16 @@ def tunnel_command(
         jump=jump_word,
         jupyter_ports=jupyter_ports,
     )
+
+
+def _login_name() -> str | None:
+    """The name of the account this process runs as (the password database), or None."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name or None
+    except (ImportError, KeyError):
+        return None
 
 
 def tunnel_hint(bridge: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> str:

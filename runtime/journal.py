@@ -156,6 +156,11 @@ def summarize(run_dir: str) -> RunSummary:
             t.status = TaskStatus.parse(ev.get("status"), t.status)
             if t.status is TaskStatus.RUNNING:
                 t.started = _time(ev.get("time"))
+            elif t.status in TERMINAL and ev.get("resumed") is True:
+                t.started = t.ended = None  # done in an earlier run of the plan, not timed in this one
+                t.output = _text(ev.get("output"))
+                t.message = _text(ev.get("message")) or "resumed"
+                t.warning = _text(ev.get("warning"))
             elif t.status in TERMINAL:
                 t.ended = _time(ev.get("time"))
                 t.started = t.started if t.started is not None else _time(ev.get("started"))

@@ -122,8 +122,9 @@ def _execute_locked(
                   tasks=[t.id for t in chosen.tasks], options=_options_record(opts),
                   **jr.task_facts(chosen.tasks, plan.root))
     for tid, rec in sorted(done.items()):
-        journal.write("task", task=tid, status="succeeded", resumed=True, started=rec.started,
-                      output=rec.output, warning=rec.warning)
+        # no times: it ran in an earlier run, not in this one (reports draw no bar, durations learn nothing)
+        journal.write("task", task=tid, status="succeeded", resumed=True, output=rec.output,
+                      message="resumed: succeeded in an earlier run of this plan", warning=rec.warning)
     for tid in unsupported:
         journal.write("task", task=tid, status="skipped",
                       error=f"this version of ferryman has no executor for {tid.split(':')[0]} tasks")

@@ -38,4 +38,6 @@ __all__ = ["ferryman", "sshd"]
 
 
 # what a copy of samples/ leaves out: broken samples and what runs and the demo generate there
-SAMPLE_IGNORE = shutil.ignore_patterns("invalid", ".ferryman", ".ferryman-cluster", "*_modified.yml", "__pycache__")
+SAMPLE_IGNORE = shutil.ignore_patterns(
+    "invalid", ".ferryman", ".ferryman-cluster", "*_modified.yml", "__pycache__", "plan.json", "Snakefile", ".snakemake"
+)

@@ -234,6 +234,9 @@ def test_sigint_then_resume_completes(tmp_path: Path) -> None:
     assert "resuming: 1 task already succeeded for this plan (pipe:fast)" in resumed.stderr
     shown = ferryman("runs", "show", "latest", cwd=root)
     assert "pipe:fast" in shown.stdout and "3 succeeded" in shown.stdout
+    # the resumed task ran in the first run: no duration in this one, and said so
+    fast = next(line for line in shown.stdout.splitlines() if "pipe:fast" in line)
+    assert " - " in fast and "resumed: succeeded in an earlier run of this plan" in fast, fast
 
 
 def _running(name: str, root: Path | None = None) -> bool:

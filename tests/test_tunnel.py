@@ -5,6 +5,7 @@ uses it (the same line for the same [bridge])."""
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -138,7 +139,6 @@ def test_each_word_is_shell_quoted() -> None:
             ENV,
             "--user: 'a b' is not a user name (letters, digits, '.', '_', '-'; not starting with '-')",
         ),
-        (["server"], {"USER": ""}, "no user: give USER@HOST or --user (the USER variable is not set)"),
         (
             ["server"],
             {"USER": "x`id`"},
@@ -215,3 +215,13 @@ def test_no_target_and_no_bridge_is_a_usage_error(tmp_path: Path) -> None:
     r = tunnel(cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("ferryman: error: cannot read ferryman.toml: ")
     assert r.stderr.count("\n") == 1
+
+
+def test_without_user_or_logname_the_login_name_is_used() -> None:
+    import pwd
+
+    me = pwd.getpwuid(os.getuid()).pw_name
+    proc = ferryman("tunnel", "server", env={"USER": "", "LOGNAME": ""})
+    assert (proc.returncode, proc.stdout) == (0, f"ssh -N -o ExitOnForwardFailure=yes -R 127.0.0.1:1080 {me}@server\n")
+    proc = ferryman("tunnel", "server", env={"USER": "", "LOGNAME": "logan"})
+    assert proc.stdout == "ssh -N -o ExitOnForwardFailure=yes -R 127.0.0.1:1080 logan@server\n"
