@@ -267,14 +267,13 @@ def test_tunnel_does_not_echo_a_huge_target() -> None:
     assert len(proc.stderr) < 1000
 
 
-@pytest.mark.xfail(strict=True, reason="validate accepts a [bridge] jump/target that `tunnel --workspace` refuses "
-                   "(a password before '@'); the run then says 'set [bridge] target' although it is set")
 def test_validate_checks_bridge_target_as_tunnel_does(tmp_path: Path) -> None:
     (tmp_path / "ferryman.toml").write_text(
         '[workspace]\nname = "b"\n[bridge]\nsocks_port = 1080\njump = "me:Bridge-Pw-1@login"\ntarget = "node"\n'
     )
     proc = cli("validate", cwd=tmp_path)
     assert proc.returncode == 1 and "Bridge-Pw" not in proc.stdout + proc.stderr
+    assert "error[WS609]: jump: a password cannot be given before '@'" in proc.stderr
 
 
 # --- secrets in keys --------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ WS_DUPLICATE_PROFILE = define("WS603", "error", "two profiles share a name")
 WS_STATE_DIR = define("WS605", "error", "state_dir is not a usable folder")
 WS_NOT_FINITE = define("WS606", "error", "a number is NaN or infinite", "write a finite number")
 WS_REGION_BACKWARDS = define("WS607", "error", "the region starts after it ends")
+WS_BRIDGE_HOST = define(
+    "WS609", "error", "the [bridge] target or jump cannot make a tunnel line",
+    "write USER@HOST, HOST or a Jupyter URL; a password never goes before '@' (ssh asks for it)",
+)
 WS_PLAN_STEM_TWICE = define(
     "WS608", "error", "two copy plans share a file stem (task ids are ndex:<stem>)", "rename one of the files"
 )
@@ -106,7 +110,32 @@ def check(doc: Document, findings: Findings) -> None:
     check_finite_numbers(doc, findings)
     check_region(doc, findings)
     check_plan_stems(doc, findings)
+    check_bridge(doc, findings)
 
+
+def check_bridge(doc: Document, findings: Findings) -> None:
+    """The `[bridge]` target and jump as `ferryman tunnel` reads them (compiler.tunnel): what it
+    refuses, validate refuses too, at the key (the run would otherwise fail its bridge check with
+    no line to start)."""
+    from ferryman.errors import UsageError
+
+    from ..tunnel import tunnel_command
+
+    bridge = _table(doc.data, "bridge")
+    target, jump = bridge.get("target"), bridge.get("jump")
+    if not isinstance(target, str) and not isinstance(jump, str):
+        return
+    # the user is a run's business ($USER there): any valid name stands in for it here
+    for key, value in (("jump", jump), ("target", target)):
+        if not isinstance(value, str):
+            continue
+        try:
+            if key == "jump":
+                tunnel_command("host.invalid", jump=value, environ={"USER": "user"})
+            else:
+                tunnel_command(value, environ={"USER": "user"})
+        except UsageError as exc:
+            findings.report(WS_BRIDGE_HOST, f"{key}: {exc.message.removeprefix('--jump: ')}", ("bridge", key))
 
 def check_finite_numbers(doc: Document, findings: Findings) -> None:
     """TOML allows `nan` and `inf`; no number of the manifest means anything as either (a timeout
