@@ -173,7 +173,8 @@ def summarize(run_dir: str) -> RunSummary:
                                   for d in ev.get("details") or () if isinstance(d, dict))
         elif kind == "run-end":
             status = ev.get("status", "failed")
-            s.ended, s.status = _time(ev.get("time")), status if status in _RUN_STATUSES else "failed"
+            s.ended = _time(ev.get("time"))
+            s.status = status if isinstance(status, str) and status in _RUN_STATUSES else "failed"
     return s
 
 

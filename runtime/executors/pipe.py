@@ -9,6 +9,7 @@ and removes the temporary file (docs/run.md, "Pipe tasks").
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import selectors
 import signal
@@ -24,7 +25,7 @@ from ..files import output_mode, tail_line
 from ..gff import GffChecker
 from ..progress import printable
 from ..scheduler import TaskOutcome
-from ..services import die_with_parent
+from ..services import script_command
 from . import RunContext, kill_group
 
 CHUNK = 1 << 16
@@ -63,10 +64,15 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
         except OSError as exc:
             return TaskOutcome(False, f"cannot write {_rel(tmp, ctx)}: {(exc.strerror or str(exc)).lower()}")
         with sink:
+            argv, preexec = script_command(list(a["argv"]))
             try:
+                if not os.access(a["argv"][0], os.X_OK):  # setpriv would start and then fail to exec it
+                    missing = not os.path.exists(a["argv"][0])
+                    raise OSError(errno.ENOENT if missing else errno.EACCES,
+                                  "No such file or directory" if missing else "Permission denied")
                 proc = subprocess.Popen(
-                    a["argv"], cwd=a["cwd"], env=ctx.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=log, start_new_session=True, close_fds=True, preexec_fn=die_with_parent(),
+                    argv, cwd=a["cwd"], env=ctx.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=log, start_new_session=True, close_fds=True, preexec_fn=preexec,
                 )
             except OSError as exc:
                 sink.close()
