@@ -53,7 +53,11 @@ def _serve(version: str) -> Iterator[int]:
 
 @pytest.fixture
 def ndex() -> Iterator[int]:
-    yield from _serve("2.5.0")
+    """The local NDEx v2 server ferryman ships (ferryman.testing), on a free port."""
+    from ferryman.testing import NdexServer
+
+    with NdexServer({"curator": "s3cret-source"}) as server:
+        yield int(server.url.split(":")[-1].split("/")[0])
 
 
 @pytest.fixture
@@ -103,7 +107,7 @@ def test_ndex_status_and_a_closed_port(tmp_path: Path, ndex: int) -> None:
     r = doctor(ws)
     assert r.returncode == 1, r.stdout + r.stderr
     lines = r.stdout.splitlines()
-    assert f"ok      ndex: http://127.0.0.1:{ndex}/v2: NDEx 2.5.0" in lines
+    assert f"ok      ndex: http://127.0.0.1:{ndex}/v2: NDEx 2.5.4" in lines
     assert (
         f"broken  ndex: http://127.0.0.1:{closed}/v2: no answer (ConnectionError) -> check the route and the network"
         in lines
@@ -116,7 +120,7 @@ def test_ndex_status_and_a_closed_port(tmp_path: Path, ndex: int) -> None:
     assert as_json.returncode == 1
     doc = json.loads(as_json.stdout)
     assert (doc["broken"], doc["warnings"]) == (1, 0)
-    assert {"check": "ndex", "status": "ok", "detail": f"http://127.0.0.1:{ndex}/v2: NDEx 2.5.0", "fix": ""} in doc[
+    assert {"check": "ndex", "status": "ok", "detail": f"http://127.0.0.1:{ndex}/v2: NDEx 2.5.4", "fix": ""} in doc[
         "verdicts"
     ]
     assert "pw-in-url" not in as_json.stdout
