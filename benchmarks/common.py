@@ -552,14 +552,13 @@ def environment() -> dict[str, Any]:
     }
 
 
-def report(title: str, ws: Workspace, scale: float, repeat: int, rows: Sequence[Row], json_path: str | None) -> None:
-    """Print the table (and a MISS summary) and write the figures as JSON when asked."""
-    print(title)
-    print(f"workspace: {ws.sizes.describe()}")
-    print(f"  at {ws.root}")
-    print(f"scale {scale:g}, median of {repeat} samples per side, Python {platform.python_version()}")
-    print()
-    print(table(rows), end="")
+def outcome(rows: Sequence[Any], explain: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """The lines under a table: `explain` lines, each row's note and error, then MISS / ERROR /
+    "all targets met" (rows without a target are not counted as targets). Any row with `measure`,
+    `note`, `error`, `ok` and `status` will do (ndex_bench.py has rows of its own shape). Returns the
+    measures that missed and those that could not be taken."""
+    for line in explain:
+        print(line)
     for r in rows:
         if r.note:
             print(f"  note ({r.measure}): {r.note}")
@@ -570,11 +569,23 @@ def report(title: str, ws: Workspace, scale: float, repeat: int, rows: Sequence[
     failed = [r.measure for r in rows if r.error]
     print()
     if missed:
-        print(f"MISS: {len(missed)} of {len(rows)} targets missed: {', '.join(missed)}")
+        print(f"MISS: {len(missed)} of {sum(r.ok is not None for r in rows)} targets missed: {', '.join(missed)}")
     if failed:
         print(f"ERROR: {len(failed)} of {len(rows)} measures could not be taken: {', '.join(failed)}")
     if not missed and not failed:
         print("all targets met")
+    return missed, failed
+
+
+def report(title: str, ws: Workspace, scale: float, repeat: int, rows: Sequence[Row], json_path: str | None) -> None:
+    """Print the table (and a MISS summary) and write the figures as JSON when asked."""
+    print(title)
+    print(f"workspace: {ws.sizes.describe()}")
+    print(f"  at {ws.root}")
+    print(f"scale {scale:g}, median of {repeat} samples per side, Python {platform.python_version()}")
+    print()
+    print(table(rows), end="")
+    missed, failed = outcome(rows)
     if json_path:
         doc = {
             "benchmark": title,

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from common import outcome
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
@@ -609,25 +610,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load during the run: {load.describe()}; Python {platform.python_version()}")
     print()
     print(table(rows), end="")
-    print("  (1a) ends when the target has loaded the copy (isValid): both sides include the server's load.")
-    print("  (1b) ends when the upload was received: curl's upload command returned / ferryman's first")
-    print("       summary request after its POST; ferryman's time includes its start-up and plan compile.")
-    print("  ratio: ferryman's throughput / the peer's (same bytes, same servers); (2): serial time / parallel time.")
-    for r in rows:
-        if r.note:
-            print(f"  note {r.measure.split()[0]}: {r.note}")
-    for r in rows:
-        if r.error:
-            print(f"  ERROR ({r.measure}): {r.error}")
-    missed = [r.measure for r in rows if r.status == "MISS"]
-    failed = [r.measure for r in rows if r.error]
-    print()
-    if missed:
-        print(f"MISS: {len(missed)} of {sum(r.ok is not None for r in rows)} targets missed: {', '.join(missed)}")
-    if failed:
-        print(f"ERROR: {len(failed)} of {len(rows)} measures could not be taken: {', '.join(failed)}")
-    if not missed and not failed:
-        print("all targets met")
+    missed, failed = outcome(rows, (
+        "  (1a) ends when the target has loaded the copy (isValid): both sides include the server's load.",
+        "  (1b) ends when the upload was received: curl's upload command returned / ferryman's first",
+        "       summary request after its POST; ferryman's time includes its start-up and plan compile.",
+        "  ratio: ferryman's throughput / the peer's (same bytes, same servers); (2): serial time / parallel time.",
+    ))
     print(f"(measured in {time.perf_counter() - t0:.1f} s)")
     if args.json:
         doc = {"benchmark": "ndex", "size": size, "size_mb": args.size_mb, "repeat": args.repeat,

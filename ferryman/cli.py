@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import ExitCode, FerrymanError
+from .say import say
 
 if TYPE_CHECKING:
     import argparse
@@ -77,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     except FerrymanError as exc:
-        _say(f"ferryman: error: {exc.message}\n" + (f"  hint: {exc.hint}\n" if exc.hint else ""))
+        say(f"ferryman: error: {exc.message}\n" + (f"  hint: {exc.hint}\n" if exc.hint else ""))
         return exc.exit_code
     except KeyboardInterrupt:
-        _say("ferryman: interrupted\n")
+        say("ferryman: interrupted\n")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # the reader of a listing went away (`ferryman plan | head`): it saw what it wanted. `run`
@@ -94,18 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("FERRYMAN_DEBUG"):
             raise
-        _say(f"ferryman: internal error: {type(exc).__name__}: {exc}\n"
+        say(f"ferryman: internal error: {type(exc).__name__}: {exc}\n"
              "  hint: rerun with FERRYMAN_DEBUG=1 for the traceback, and report it\n")
         return ExitCode.INTERNAL
-
-
-def _say(text: str) -> None:
-    """A message on stderr; a closed stderr loses it, never the exit code."""
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 # Commands that build a large heap and hold no resources at exit: they end with os._exit, skipping

@@ -11,6 +11,7 @@ import os
 import sys
 
 from ..errors import ExitCode, FerrymanError, UsageError
+from ..say import say
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,15 +27,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--refresh", action="store_true",
         help="ask the NDEx servers what each network would get (copy / update / skip and why); writes nothing",
     )
-
-
-def _say(text: str) -> None:
-    """Diagnostics on stderr; a closed stderr loses them, never the command's outcome."""
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
@@ -53,11 +45,11 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         loaded = load_workspace(manifest)
     warnings = [d for d in loaded.diagnostics if not d.is_error]
     if not loaded.ok:
-        _say(render_findings(loaded.diagnostics, "text", files_checked=len(loaded.files)))
-        _say(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
+        say(render_findings(loaded.diagnostics, "text", files_checked=len(loaded.files)))
+        say(summary_line(loaded.diagnostics, len(loaded.files)) + "\n")
         raise SystemExit(ExitCode.FAILED)
     if warnings:
-        _say(render_findings(warnings, "text", files_checked=len(loaded.files)))
+        say(render_findings(warnings, "text", files_checked=len(loaded.files)))
     try:
         with no_gc():
             return compile(build(loaded), include_delayed=include_delayed)
@@ -65,7 +57,7 @@ def compile_workspace(manifest: str, *, include_delayed: bool) -> object:
         from ferryman.compiler.taskgraph import diagnostics
 
         assert loaded.manifest is not None
-        _say(render_findings(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
+        say(render_findings(diagnostics(loaded.manifest, exc.problems), "text", files_checked=1))
         raise SystemExit(ExitCode.FAILED) from None
 
 
@@ -101,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 atomic_write(args.out, plan.to_json())
             except OSError as exc:
                 raise FerrymanError(f"cannot save the plan to {args.out}: {exc.strerror or exc}") from None
-            _say(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
+            say(f"plan saved to {args.out} ({len(plan.tasks)} tasks, {plan.digest[:19]})\n")
         sys.stdout.write(render(plan, args.format))
     if args.refresh:
         return refresh(plan, args.format)
