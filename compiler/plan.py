@@ -302,14 +302,10 @@ MAX_PLAN_BYTES = 1 << 30  # a plan of 12,000 tasks is about 10 MB
 def load_plan(path: str) -> Plan:
     """Read and verify a saved plan. Raises UsageError when it cannot be read, FerrymanError when
     it is not a ferryman plan (not UTF-8 JSON, another format version, a digest that does not match)."""
-    import stat
+    from .loaders import read_regular
 
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise UsageError(f"cannot read plan {path}: not a regular file")
-            data = fh.read(MAX_PLAN_BYTES + 1)
+        data = read_regular(path, MAX_PLAN_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read plan {path}: {exc.strerror}") from None
     if len(data) > MAX_PLAN_BYTES:

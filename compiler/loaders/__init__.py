@@ -89,19 +89,20 @@ class RawText:
     sha256: str = ""
 
 
-def read_regular(path: str) -> bytes:
+def read_regular(path: str, limit: int | None = None) -> bytes:
     """The bytes of the regular file at `path` (symlinks followed).
 
     Raises OSError (strerror "it is a FIFO", "it is a character device", …) for anything else: a
     FIFO would block the read for ever and /dev/zero never ends (docs/formats.md, "Special files").
-    The open does not block on a FIFO without a writer.
+    The open does not block on a FIFO without a writer. With `limit`, at most `limit` bytes are
+    read (a caller that reads `limit + 1` can tell a file that is too long).
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with open(fd, "rb") as fh:
         what = _special(os.fstat(fd).st_mode)
         if what is not None:
             raise OSError(0, f"it is {what}")
-        return fh.read()
+        return fh.read() if limit is None else fh.read(limit)
 
 
 def read(path: str, display: str) -> RawText:
