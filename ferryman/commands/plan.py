@@ -107,7 +107,7 @@ def refresh(plan: object, fmt: str) -> int:
     import json
 
     from ferryman.compiler.plan import Plan
-    from ferryman.runtime.executors.ndex import summarize
+    from ferryman.runtime.executors.ndex import register_logins, summarize
     from ferryman.runtime.ndex.copy import run_copy_plan
     from ferryman.runtime.services import RunContext
 
@@ -121,9 +121,7 @@ def refresh(plan: object, fmt: str) -> int:
             continue
         session = ctx.http_session()
         try:
-            for side in ("source", "target"):
-                spec = task.action[side]
-                ctx.redact.add_basic_auth(ctx.secret(spec["username"]), ctx.secret(spec["password"]))
+            register_logins(task, ctx)
             records = run_copy_plan(session, task.action, ctx.secret, 4, ctx.stop, refresh=True)
         except FerrymanError as exc:
             failed += 1

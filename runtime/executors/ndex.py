@@ -30,7 +30,7 @@ def _workers(task: Task, ctx: RunContext) -> int:
     return max(1, min(caps, default=ctx.plan.per_host_limit))
 
 
-def _register_logins(task: Task, ctx: RunContext) -> None:
+def register_logins(task: Task, ctx: RunContext) -> None:
     """Resolve both logins now, so the redaction filter knows every form they take on the wire."""
     for side in ("source", "target"):
         spec = task.action.get(side) or {}
@@ -50,7 +50,7 @@ def summarize(records: list[NetworkDecision]) -> str:
 
 def run_ndex(task: Task, ctx: RunContext) -> TaskOutcome:
     try:
-        _register_logins(task, ctx)
+        register_logins(task, ctx)
     except FerrymanError as exc:
         return TaskOutcome(False, exc.message)
     hosts = task.hosts
