@@ -123,24 +123,23 @@ def copy_marker(source_id: str, candidate: Network) -> str | None:
     return None
 
 
-def latest_source_ms(source: Network) -> int | None:
-    """The later of the source's modificationTime and its last provenance event's end time."""
-    times = [epoch_ms(source.summary.get("modificationTime"))]
-    event = root_event(source.provenance)
+def _known_times_ms(network: Network) -> list[int]:
+    """The network's modificationTime and its last provenance event's end time, those that are known."""
+    times = [epoch_ms(network.summary.get("modificationTime"))]
+    event = root_event(network.provenance)
     if event is not None:
         times.append(epoch_ms(event.get("endedAtTime")))
-    known = [t for t in times if t is not None]
-    return max(known) if known else None
+    return [t for t in times if t is not None]
+
+
+def latest_source_ms(source: Network) -> int | None:
+    """The later of the source's modificationTime and its last provenance event's end time."""
+    return max(_known_times_ms(source), default=None)
 
 
 def earliest_target_ms(target: Network) -> int | None:
     """The earlier of the copy's modificationTime and its last provenance event's end time."""
-    times = [epoch_ms(target.summary.get("modificationTime"))]
-    event = root_event(target.provenance)
-    if event is not None:
-        times.append(epoch_ms(event.get("endedAtTime")))
-    known = [t for t in times if t is not None]
-    return min(known) if known else None
+    return min(_known_times_ms(target), default=None)
 
 
 def is_modified(copy: Network) -> bool:
