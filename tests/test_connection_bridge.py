@@ -5,7 +5,6 @@ here knows. Every test leaves the process as it found it (checked by the autouse
 from __future__ import annotations
 
 import contextlib
-import http.server
 import os
 import select
 import socket
@@ -13,7 +12,7 @@ import struct
 import threading
 import urllib.request
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import requests
@@ -23,7 +22,7 @@ import ferryman
 from ferryman.bridge import BridgeError, ConnectionBridge
 
 from .sshd import Sshd, free_port
-from .test_ssh_tunnel import socket_owner
+from .test_ssh_tunnel import owner_server
 
 FAR_NAME = "ferryman-far-side.invalid"  # .invalid never resolves (RFC 2606): only the proxy knows it
 _DIRECT_SOCKET = socket.socket  # the in-test proxy lives in this process: it must connect directly
@@ -55,32 +54,10 @@ def process_is_restored() -> Iterator[None]:
         pytest.fail(f"process not restored: {before} -> {after}")
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    owners: ClassVar[list[int | None]] = []
-
-    def do_GET(self) -> None:
-        self.owners.append(socket_owner(self.client_address[1]))
-        code = 404 if self.path == "/missing" else 200
-        body = b"pong\n"
-        self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def web() -> Iterator[tuple[int, list[int | None]]]:
-    handler = type("H", (_Handler,), {"owners": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1], handler.owners
-    finally:
-        server.shutdown()
-        server.server_close()
+    with owner_server(b"pong\n", not_found=("/missing",)) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ traffic went through the tunnel is the owner of the connection's client socket: 
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import shlex
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 import requests
@@ -23,32 +23,36 @@ from .conftest import ferryman
 from .sshd import Sshd, free_port
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    seen: ClassVar[list[int | None]] = []  # per request: the pid that holds the client's end of the connection
+@contextlib.contextmanager
+def owner_server(body: bytes, not_found: tuple[str, ...] = ()) -> Iterator[tuple[int, list[int | None]]]:
+    """An HTTP server on 127.0.0.1 answering `body` (404 on the `not_found` paths) that records, per
+    request, the pid holding the client's end of the connection: (port, those pids)."""
+    owners: list[int | None] = []
 
-    def do_GET(self) -> None:
-        self.seen.append(socket_owner(self.client_address[1]))
-        body = b"through the ferry\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            owners.append(socket_owner(self.client_address[1]))
+            self.send_response(404 if self.path in not_found else 200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], owners
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
 def http_server() -> Iterator[tuple[int, list[int | None]]]:
-    handler = type("Handler", (_Handler,), {"seen": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], handler.seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with owner_server(b"through the ferry\n") as served:
+        yield served
 
 
 def socket_owner(local_port: int) -> int | None:
