@@ -11,19 +11,11 @@ from pathlib import Path
 import pytest
 
 from ferryman.runtime import gff
-from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file, native
+from ferryman.runtime.gff import GffChecker, GffError, check_bytes, check_file
 from ferryman.runtime.gff.gff3 import Gff3
 
 from .conftest import ROOT, ferryman
-
-
-@pytest.fixture(autouse=True, params=["compiled", "python"])
-def gff_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test runs on both GFF3 fast paths: the compiled one and the pure-Python fallback."""
-    if request.param == "compiled" and not native.AVAILABLE:
-        pytest.fail(f"the compiled GFF path is not built: {native.REASON}")
-    monkeypatch.setenv("FERRYMAN_GFF_NATIVE", "1" if request.param == "compiled" else "0")
-    return str(request.param)
+from .gff_fixtures import gff_path  # noqa: F401 (autouse: every test on both paths)
 
 CORPUS = ROOT / "tests" / "data" / "gff"
 H = "##gff-version 3\n"

@@ -14,18 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ferryman.runtime.gff import LINE_LIMIT, GffChecker, check_bytes, native
+from ferryman.runtime.gff import LINE_LIMIT, GffChecker, check_bytes
 
 from .conftest import ROOT
-
-
-@pytest.fixture(autouse=True, params=["compiled", "python"])
-def gff_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test runs on both GFF3 fast paths: the compiled one and the pure-Python fallback."""
-    if request.param == "compiled" and not native.AVAILABLE:
-        pytest.fail(f"the compiled GFF path is not built: {native.REASON}")
-    monkeypatch.setenv("FERRYMAN_GFF_NATIVE", "1" if request.param == "compiled" else "0")
-    return str(request.param)
+from .gff_fixtures import gff_path  # noqa: F401 (autouse: every test on both paths)
 
 H = "##gff-version 3\n"
 
