@@ -16,6 +16,7 @@ first failing step's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -65,46 +66,42 @@ def ferryman(*args: str, env: dict[str, str]) -> int:
     return subprocess.run([exe, *args], cwd=HERE, env=env).returncode
 
 
+def serve(stack: contextlib.ExitStack, role: str, user: str, password: str, port: int, data: Path) -> NdexServer:
+    """A local NDEx server on 127.0.0.1:`port`, stopped when `stack` closes; SystemExit(1) with one
+    line when the port is taken."""
+    (data / role).mkdir(parents=True)
+    try:
+        server = NdexServer({user: password}, data_dir=str(data / role), port=port).start()
+    except OSError as exc:
+        print(f"demo: cannot start the {role} NDEx server on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+        raise SystemExit(1) from None
+    stack.callback(server.stop)
+    return server
+
+
 def main() -> int:
     data = HERE / ".ferryman" / "demo-ndex"
     shutil.rmtree(data, ignore_errors=True)
-    (data / "source").mkdir(parents=True)
-    (data / "target").mkdir(parents=True)
     env = dict(os.environ, NDEX_SOURCE_PASSWORD=SOURCE_PASSWORD, NDEX_TARGET_PASSWORD=TARGET_PASSWORD)
-    try:
-        source = NdexServer({"curator": SOURCE_PASSWORD}, data_dir=str(data / "source"), port=8765).start()
-    except OSError as exc:
-        print(f"demo: cannot start the source NDEx server on 127.0.0.1:8765: {exc.strerror}", file=sys.stderr)
-        return 1
-    try:
-        try:
-            target = NdexServer({"mirror": TARGET_PASSWORD}, data_dir=str(data / "target"), port=8766).start()
-        except OSError as exc:
-            print(f"demo: cannot start the target NDEx server on 127.0.0.1:8766: {exc.strerror}", file=sys.stderr)
-            return 1
-        try:
-            for network_id, name, genes in NETWORKS:
-                source.add_network(cx(name, genes), "curator", visibility="PUBLIC", network_id=network_id)
-            print(f"demo: NDEx source {source.url} (curator, {len(NETWORKS)} networks), "
-                  f"target {target.url} (mirror, empty)")
-            steps = [
-                ("run", ".ferryman/plan.json", "--progress", "plain"),
-                ("run", ".ferryman/plan.json", "--only", "ndex:human-nets", "ndex:pathways-query",
-                 "--progress", "plain"),
-                ("runs", "show", "latest"),
-                ("tunnel", "--workspace", "cluster.toml"),
-            ]
-            for step in steps:
-                code = ferryman(*step, env=env)
-                if code != 0:
-                    return code
-            print(f"\ndemo: the target holds {len(target.network_ids())} copies; "
-                  f"the second run wrote nothing on it")
-            return 0
-        finally:
-            target.stop()
-    finally:
-        source.stop()
+    with contextlib.ExitStack() as stack:
+        source = serve(stack, "source", "curator", SOURCE_PASSWORD, 8765, data)
+        target = serve(stack, "target", "mirror", TARGET_PASSWORD, 8766, data)
+        for network_id, name, genes in NETWORKS:
+            source.add_network(cx(name, genes), "curator", visibility="PUBLIC", network_id=network_id)
+        print(f"demo: NDEx source {source.url} (curator, {len(NETWORKS)} networks), "
+              f"target {target.url} (mirror, empty)")
+        steps = [
+            ("run", ".ferryman/plan.json", "--progress", "plain"),
+            ("run", ".ferryman/plan.json", "--only", "ndex:human-nets", "ndex:pathways-query", "--progress", "plain"),
+            ("runs", "show", "latest"),
+            ("tunnel", "--workspace", "cluster.toml"),
+        ]
+        for step in steps:
+            code = ferryman(*step, env=env)
+            if code != 0:
+                return code
+        print(f"\ndemo: the target holds {len(target.network_ids())} copies; the second run wrote nothing on it")
+        return 0
 
 
 if __name__ == "__main__":
