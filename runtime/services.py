@@ -206,15 +206,19 @@ class RunContext:
         worker thread: Sessions are not thread-safe)."""
         return http_session(proxy=self.proxy)
 
+    def host_capacity(self, host: str) -> int:
+        """How many things may talk to `host` at once: its `host:` resource's capacity in the plan,
+        else the plan's per_host_limit."""
+        cap = next((r.capacity for r in self.plan.resources if r.id == f"host:{host}"), None)
+        return cap or self.plan.per_host_limit
+
     @contextlib.contextmanager
     def host_slot(self, host: str) -> Iterator[None]:
-        """Hold one unit of `host`'s capacity (from the plan's `host:` resources, else the
-        plan's per_host_limit) while the block runs."""
+        """Hold one unit of `host`'s capacity (`host_capacity`) while the block runs."""
         with self._lock:
             sem = self._slots.get(host)
             if sem is None:
-                cap = next((r.capacity for r in self.plan.resources if r.id == f"host:{host}"), None)
-                sem = self._slots[host] = threading.BoundedSemaphore(cap or self.plan.per_host_limit)
+                sem = self._slots[host] = threading.BoundedSemaphore(self.host_capacity(host))
         while not sem.acquire(timeout=0.2):
             if self.stop.is_set():
                 raise FerrymanError("interrupted")

@@ -26,8 +26,7 @@ FAILED_OUTCOMES = ("failed", "cancelled")
 
 
 def _workers(task: Task, ctx: RunContext) -> int:
-    caps = [r.capacity for r in ctx.plan.resources if r.kind == "host" and r.name in task.hosts]
-    return max(1, min(caps, default=ctx.plan.per_host_limit))
+    return max(1, min((ctx.host_capacity(h) for h in task.hosts), default=ctx.plan.per_host_limit))
 
 
 def register_logins(task: Task, ctx: RunContext) -> None:
