@@ -35,9 +35,7 @@ def render_summary(run: RunSummary) -> str:
             skipped_by.setdefault(cause, []).append(t.id)
     for t in tasks:
         if t.status == "succeeded":
-            output = t.output if isinstance(t.output, str) else ", ".join(t.output or [])
-            shown = (output, t.message) if not output or output not in (t.message or "") else (t.message,)
-            detail = " ".join(x for x in shown if x)
+            detail = " ".join(x for x in (t.output, t.message) if x)
         elif t.status == "skipped" and t.error and t.error.startswith("because "):
             detail = t.error  # the root cause is named once, below
         else:

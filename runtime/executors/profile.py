@@ -73,4 +73,4 @@ def run_profile(task: Task, ctx: RunContext) -> TaskOutcome:
     except OSError as exc:
         return TaskOutcome(False, f"cannot write {a['output']}: {exc.strerror or exc}")
     on = sum(1 for f in flips if f.after)
-    return TaskOutcome(True, f"wrote {a['output']} ({on} on, {len(flips) - on} off)")
+    return TaskOutcome(True, f"Include flips: {on} on, {len(flips) - on} off")  # the output is the task's
