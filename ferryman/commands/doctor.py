@@ -156,12 +156,6 @@ def _socks(port: int, tunnel_fix: str) -> Verdict:
         return Verdict("socks port", "broken", f"nothing listens on 127.0.0.1:{port}", fix)
 
 
-def _tunnel_fix(bridge: dict[str, Any]) -> str:
-    from ferryman.compiler.tunnel import tunnel_hint
-
-    return tunnel_hint(bridge)
-
-
 def _shown_route(route: str) -> str:
     from urllib.parse import urlsplit
 
@@ -266,12 +260,12 @@ def diagnose(manifest: str, offline: bool) -> list[Verdict]:
     bridge = raw.get("bridge") if isinstance(raw.get("bridge"), dict) else None
     socks_port: int | None = None
     if bridge is not None:
-        from ferryman.compiler.tunnel import DEFAULT_SOCKS_PORT
+        from ferryman.compiler.tunnel import DEFAULT_SOCKS_PORT, tunnel_hint
 
         port = bridge.get("socks_port", DEFAULT_SOCKS_PORT)  # the raw table: defaults may be missing
         if isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535:
             socks_port = port
-            verdicts.append(_socks(port, _tunnel_fix(bridge)))
+            verdicts.append(_socks(port, tunnel_hint(bridge)))
     if offline:
         verdicts.append(Verdict("network", "ok", "skipped (--offline)"))
         return verdicts
