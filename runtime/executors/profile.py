@@ -10,31 +10,12 @@ from __future__ import annotations
 import os
 import stat
 
-from ferryman.compiler import tasks
 from ferryman.compiler.plan import Task
 from ferryman.compiler.profiles import Flip, ProfileError, render_modified
 
 from ..files import atomic_write
 from ..scheduler import TaskOutcome
 from . import RunContext
-
-
-def _same_file(a: str, b: str) -> bool:
-    """Whether two paths name one file: the same resolved path, or the same inode (hard links)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist: they cannot be one file
-        return False
-
-
-def input_at(output: str, ctx: RunContext) -> str | None:
-    """The plan input or pipe script (as the plan names it) that `output` would overwrite, or None."""
-    named = [item.path for item in ctx.plan.inputs]
-    kinds = tasks.registry()
-    named += [path for t in ctx.plan.tasks if t.kind in kinds for path in kinds[t.kind].reads(t.action)]
-    return next((path for path in named if _same_file(output, ctx.path(path))), None)
 
 
 def run_profile(task: Task, ctx: RunContext) -> TaskOutcome:
@@ -45,7 +26,7 @@ def run_profile(task: Task, ctx: RunContext) -> TaskOutcome:
     """
     a = task.action
     template, output = ctx.path(a["template"]), ctx.path(a["output"])
-    clash = input_at(output, ctx)
+    clash = ctx.plan.input_at(output)  # the check `plan --out` and `export` use too
     if clash is not None:
         return TaskOutcome(False, f"refusing to write {a['output']}: it is {clash}, an input of the workspace")
     try:
