@@ -48,6 +48,9 @@ class Document:
     locator: Locator | None = None
     fs_path: str | None = None  # real path on disk, for rules that look at neighbouring files
     sha256: str = ""  # of the bytes the data was read from (the plan records it)
+    # what later phases read from `data` once per document (e.g. `zmapconfig.sources`); `data`
+    # does not change after loading, except a manifest's filled-in defaults
+    cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         if self.locator is None:

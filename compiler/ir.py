@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ferryman.errors import InputError
 
 from . import copyplan, zmapconfig  # copyplan: one reading of copy-plan values, for rules and IR
+from .document import Document
 from .loaded import LoadedWorkspace
 from .paths import below
 from .pipeurl import PipeUrl
@@ -199,13 +200,12 @@ def _password(value: Any, plan_rel: str, pointer: str) -> str:
     return "${input:" + plan_rel + "#" + pointer + "}"
 
 
-def _zmap(path: str, data: dict[str, Any]) -> ZMapConfig:
-    base = os.path.dirname(path)
+def _zmap(path: str, doc: Document) -> ZMapConfig:
     groups = tuple(
         ServerGroup(name, tuple(dict.fromkeys(members)))
-        for name, members in sorted(zmapconfig.server_groups(data).items())
+        for name, members in sorted(zmapconfig.server_groups(doc.data).items())
     )
-    return ZMapConfig(path, zmapconfig.script_dir(data, base), tuple(zmapconfig.read_sources(data, base)), groups)
+    return ZMapConfig(path, zmapconfig.script_dir(doc.data, os.path.dirname(path)), zmapconfig.sources(doc), groups)
 
 
 def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
@@ -277,7 +277,9 @@ def build(loaded: LoadedWorkspace) -> Workspace:
     zmap = None
     if isinstance(zm.get("config"), str):
         path = os.path.abspath(os.path.join(root, zm["config"]))
-        zmap = _zmap(path, loaded.data(path))
+        checked = loaded.files[path]
+        assert checked.doc is not None  # the IR is built from valid input only
+        zmap = _zmap(path, checked.doc)
     from .rules.workspace import plan_files
 
     assert loaded.manifest is not None
@@ -340,9 +342,7 @@ def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:
     """The manifest, the files it names, and the stylesfiles the ZMap config names."""
     files = dict.fromkeys(loaded.files)
     if zmap is not None:
-        data = loaded.data(zmap.path)
-        own = (s.name for s in zmap.sources if "stylesfile" in data.get(s.name, {}))
-        named = {zmapconfig.stylesfile(data, name) for name in (None, *own)}
+        named = {zmapconfig.stylesfile(loaded.data(zmap.path)), *(s.stylesfile for s in zmap.sources)}
         for entry in sorted(n for n in named if n is not None):
             path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), entry[0]))
             if os.path.isfile(path):

@@ -13,9 +13,9 @@ resolve symlinked folders.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
+from typing import NamedTuple
 
 SCHEME = "pipe://"
 
@@ -24,9 +24,9 @@ class PipeUrlError(ValueError):
     """A `pipe://` URL that names no script."""
 
 
-@dataclasses.dataclass(frozen=True)
-class PipeUrl:
-    """A parsed pipe URL: the script path as written and the arguments the query gives."""
+class PipeUrl(NamedTuple):
+    """A parsed pipe URL: the script path as written and the arguments the query gives (a named
+    tuple: a config has thousands, see `zmapconfig.ZMapSource`)."""
 
     url: str
     path: str  # relative ("get.pl") or absolute ("/opt/bin/get.pl"), as written

@@ -11,9 +11,8 @@ rules run on such data too.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 from .diagnostics import JsonPath
 from .document import Document
@@ -108,12 +107,16 @@ def stylesfile(data: Any, source: str | None = None) -> tuple[str, JsonPath] | N
     return None
 
 
-@dataclasses.dataclass(frozen=True)
-class ZMapSource:
+class ZMapSource(NamedTuple):
     """One source of a ZMap config: its stanza's keys as ZMap reads them.
 
     `pipe` and `script` are set for a `pipe://` source whose url names a script (`script` is its
-    absolute path); both are None for every other scheme.
+    absolute path); both are None for every other scheme, and for a `pipe://` url that names no
+    script, whose reason is `pipe_error`. `stylesfile` is the stylesfile that applies to the source
+    (its own, else [ZMap]'s) and where it is named.
+
+    A named tuple, immutable as the IR's dataclasses are: a config has 10,000 sources, and a
+    frozen dataclass costs five times as much to make (docs/architecture.md, "Speed").
     """
 
     name: str
@@ -125,6 +128,8 @@ class ZMapSource:
     delayed: bool
     sequence: bool
     timeout: int | None  # seconds
+    stylesfile: tuple[str, JsonPath] | None = None
+    pipe_error: str | None = None
 
     @property
     def run_by_ferryman(self) -> bool:
@@ -133,9 +138,13 @@ class ZMapSource:
 
 
 def read_sources(data: Any, base: str) -> list[ZMapSource]:
-    """The listed sources that have a stanza and a url, in display order (`base`: config folder)."""
+    """The listed sources that have a stanza and a url, in display order (`base`: config folder).
+
+    One pass over the config; the rules, the cross-file checks and the IR take it through
+    `sources(doc)`, which reads a document once."""
     scripts = script_dir(data, base)
     resolve = ScriptResolver(scripts)
+    shared = stylesfile(data)
     out: list[ZMapSource] = []
     for name in source_names(data):
         st = stanza(data, name)
@@ -144,15 +153,18 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
             continue
         pipe: PipeUrl | None = None
         script: str | None = None
-        url_scheme = scheme(url)
+        error: str | None = None
+        end = url.find("://")
+        url_scheme = url[:end].lower() if end >= 0 else ""
         if url_scheme == "pipe":
             try:
                 pipe = parse_pipe_url(url)
                 script = resolve(pipe)
-            except PipeUrlError:
-                pass
+            except PipeUrlError as exc:
+                pipe, error = None, str(exc)
         timeout = st.get("timeout")
         featuresets = st.get("featuresets")
+        own = st.get("stylesfile")
         out.append(
             ZMapSource(
                 name,
@@ -164,9 +176,20 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
                 st.get("delayed") is True,
                 st.get("sequence") is True,
                 timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
+                (own, (name, "stylesfile")) if isinstance(own, str) and own else shared,
+                error,
             )
         )
     return out
+
+
+def sources(doc: Document) -> tuple[ZMapSource, ...]:
+    """`read_sources` of a loaded config, read once per document (its folder is `config_dir`)."""
+    cached = doc.cache.get("zmap.sources")
+    if cached is None:
+        cached = doc.cache["zmap.sources"] = tuple(read_sources(doc.data, config_dir(doc)))
+    result: tuple[ZMapSource, ...] = cached
+    return result
 
 
 class ScriptResolver:

@@ -203,8 +203,7 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
     but a regular file: a run would overwrite the input, or block on a FIFO (docs/formats.md,
     "Profile outputs"). Two profiles may not share an output either. Reported as ID514 / ID515 /
     ID516 at the profile's `output` in the manifest."""
-    from ..pipeurl import PipeUrlError, parse_pipe_url
-    from ..zmapconfig import ScriptResolver, scheme, script_dir, source_names, stanza, stylesfile
+    from ..zmapconfig import sources, stylesfile
     from .idtrack import ID_OUTPUT_IS_INPUT, ID_OUTPUT_NOT_FILE, ID_OUTPUT_TWICE
 
     same_file = _SameFile()
@@ -219,29 +218,21 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
     for path, checked in ws.files.items():
         kind = checked.dialect.name if checked.dialect is not None else ""
         first_role.setdefault(path, roles.get(kind, "a profile's template"))
-        zdata = checked.doc.data if kind == "zmap" and checked.doc is not None else None
-        if zdata is None:
+        if kind != "zmap" or checked.doc is None:
             continue
         folder = os.path.dirname(path)
-        resolve = ScriptResolver(script_dir(zdata, folder))
-        shared = stylesfile(zdata)  # [ZMap]'s: each source's unless it names its own
+        shared = stylesfile(checked.doc.data)  # [ZMap]'s: each source's unless it names its own
         if shared is not None:
             first_role.setdefault(os.path.join(folder, shared[0]), "a stylesfile of the ZMap config")
-        for name in source_names(zdata):
-            st = stanza(zdata, name)
-            if st is None:
-                continue
-            own = st.get("stylesfile")
-            if isinstance(own, str) and own:
-                first_role.setdefault(os.path.join(folder, own), "a stylesfile of the ZMap config")
-            url = st.get("url")
-            if isinstance(url, str) and scheme(url) == "pipe":
-                try:
-                    script = resolve(parse_pipe_url(url))
-                except PipeUrlError:
-                    continue  # the ZMap rules report the url
-                if script not in first_role:
-                    first_role[script] = f"the pipe script of source {name!r}"
+        # the stylesfiles and pipe scripts of the sources ZMap loads (a url naming no script is
+        # reported by the ZMap rules)
+        named: dict[str, None] = {}  # stylesfiles as written, each once (10,000 sources share a few)
+        for source in sources(checked.doc):
+            if source.stylesfile is not None and source.stylesfile[0] not in named:
+                named[source.stylesfile[0]] = None
+                first_role.setdefault(os.path.join(folder, source.stylesfile[0]), "a stylesfile of the ZMap config")
+            if source.script is not None and source.script not in first_role:
+                first_role[source.script] = f"the pipe script of source {source.name!r}"
     inputs = list(first_role.items())
     plans = _table(doc.data, "ndex").get("plans")
     written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before

@@ -23,15 +23,16 @@ from typing import Any
 from ..diagnostics import JsonPath
 from ..document import Code, Document, Findings, define
 from ..loaders import gkeyfile
-from ..pipeurl import PipeUrlError, escapes_script_dir, parse_pipe_url, resolve_script
+from ..pipeurl import escapes_script_dir, resolve_script
 from ..zmapconfig import (
     SCHEMES,
     SERVER_GROUPS,
     ZMAP,
+    ZMapSource,
     config_dir,
     is_zmap_scheme,
-    scheme,
     script_dir,
+    sources,
     stanza,
     stylesfile,
 )
@@ -159,21 +160,22 @@ def check(doc: Document, findings: Findings) -> None:
     """Report every rule violation of a ZMap config (the schema has already been checked)."""
     data = _dict(doc.data)
     base = config_dir(doc)
-    listed = _check_sources_list(data, findings)
-    _check_schemes(data, listed, findings)
+    _check_sources_list(data, findings)
+    # the usable sources: listed, with a stanza and a url (a GKeyFile value is always a string)
+    listed = sources(doc)
+    _check_schemes(listed, findings)
     _check_keys(data, listed, findings)
-    _check_sequence(data, listed, findings)
-    _check_server_groups(data, set(listed), findings)
+    _check_sequence(listed, findings)
+    _check_server_groups(data, {s.name: s for s in listed}, findings)
     _check_pipes(data, listed, base, findings)
     _check_styles(data, listed, base, findings)
 
 
-def _check_sources_list(data: dict[str, Any], findings: Findings) -> list[str]:
-    """Report names without a stanza, repeats and unlisted stanzas; return the usable sources."""
+def _check_sources_list(data: dict[str, Any], findings: Findings) -> None:
+    """Report names without a stanza or a url, repeats and unlisted stanzas."""
     raw = _dict(data.get(ZMAP)).get("sources")
     names = raw if isinstance(raw, list) else []
     seen: set[str] = set()
-    usable: list[str] = []
     for i, name in enumerate(names):
         if not isinstance(name, str):
             continue
@@ -187,23 +189,20 @@ def _check_sources_list(data: dict[str, Any], findings: Findings) -> list[str]:
             _report(findings, ZM_NO_STANZA, f"source {name} has no [{name}] stanza", at)
         elif "url" not in st:
             _report(findings, ZM_NO_URL, f"source [{name}] has no url", (name,))
-        else:
-            usable.append(name)
     for name, st in data.items():
         if name not in seen and stanza(data, name) is not None and "url" in st:
             _report(findings, ZM_NOT_LISTED, f"stanza [{name}] has a url but is not listed in [ZMap] sources", (name,))
-    return usable
 
 
 _SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")  # RFC 3986 section 3.1
 
 
-def _check_schemes(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
+def _check_schemes(listed: tuple[ZMapSource, ...], findings: Findings) -> None:
     """Each source's url scheme is one ZMap loads (ZMap compares schemes case-insensitively)."""
-    for name in listed:
-        url = _dict(data.get(name)).get("url")
-        if not isinstance(url, str) or is_zmap_scheme(scheme(url)):
+    for source in listed:
+        if is_zmap_scheme(source.scheme):
             continue
+        name, url = source.name, source.url
         written = url.split("://", 1)[0] if "://" in url else ""
         if _SCHEME_NAME.fullmatch(written):
             msg = f"url of source [{name}] has the scheme {written}://, which ZMap does not load"
@@ -217,13 +216,14 @@ def _suggest(key: str, known: frozenset[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def _check_keys(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
+def _check_keys(data: dict[str, Any], listed: tuple[ZMapSource, ...], findings: Findings) -> None:
     for key in _dict(data.get(ZMAP)):
         if key not in KNOWN_ZMAP_KEYS:
             msg = f"unknown key {key} in [ZMap]{_suggest(key, KNOWN_ZMAP_KEYS)}"
             _report(findings, ZM_UNKNOWN_ZMAP_KEY, msg, (ZMAP, key))
-    for name in listed:
-        st = _dict(data.get(name))
+    for source in listed:
+        name = source.name
+        st = data[name]
         if KNOWN_SOURCE_KEYS.issuperset(st):
             continue  # the common case: no unknown key
         for key in st:
@@ -232,8 +232,8 @@ def _check_keys(data: dict[str, Any], listed: list[str], findings: Findings) -> 
                 _report(findings, ZM_UNKNOWN_SOURCE_KEY, msg, (name, key))
 
 
-def _check_sequence(data: dict[str, Any], listed: list[str], findings: Findings) -> None:
-    providers = [name for name in listed if _dict(data.get(name)).get("sequence") is True]
+def _check_sequence(listed: tuple[ZMapSource, ...], findings: Findings) -> None:
+    providers = [s.name for s in listed if s.sequence]
     if len(providers) > 1:
         names = ", ".join(providers[:-1]) + " and " + providers[-1]
         msg = f"sources {names} all have sequence = true; at most one source may provide the sequence"
@@ -242,7 +242,7 @@ def _check_sequence(data: dict[str, Any], listed: list[str], findings: Findings)
         _report(findings, ZM_SEQUENCE_TWICE, msg, (providers[1], "sequence"))
 
 
-def _check_server_groups(data: dict[str, Any], listed: set[str], findings: Findings) -> None:
+def _check_server_groups(data: dict[str, Any], listed: dict[str, ZMapSource], findings: Findings) -> None:
     for group, members in _dict(data.get(SERVER_GROUPS)).items():
         if not isinstance(members, list):
             continue
@@ -255,13 +255,13 @@ def _check_server_groups(data: dict[str, Any], listed: set[str], findings: Findi
                 _report(findings, ZM_LISTED_TWICE, f"server group {group} lists {member} twice", at)
                 continue
             seen.add(member)
-            st = stanza(data, member)
-            if st is None:
+            source = listed.get(member)
+            if source is None and stanza(data, member) is None:
                 _report(findings, ZM_GROUP_MEMBER, f"server group {group} names {member}, which has no stanza", at)
-            elif member not in listed:
+            elif source is None:
                 msg = f"server group {group} names {member}, which is not a source in [ZMap] sources"
                 _report(findings, ZM_GROUP_MEMBER, msg, at)
-            elif scheme(st.get("url")) == "acedb":
+            elif source.scheme == "acedb":
                 _report(findings, ZM_GROUP_ACEDB, f"server group {group} includes {member}, an acedb:// source", at)
 
 
@@ -282,7 +282,7 @@ class _ScriptUse:
     others: int = 0
 
 
-def _check_pipes(data: dict[str, Any], listed: list[str], base: str, findings: Findings) -> None:
+def _check_pipes(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: str, findings: Findings) -> None:
     scripts = script_dir(data, base)
     scripts_ok = os.path.isdir(scripts)
     sd_value = _dict(data.get(ZMAP)).get("script-dir")
@@ -291,15 +291,13 @@ def _check_pipes(data: dict[str, Any], listed: list[str], base: str, findings: F
         _report(findings, ZM_SCRIPT_DIR, f"script-dir {sd_value} {what}", (ZMAP, "script-dir"))
     uses: dict[str, _ScriptUse] = {}
     resolved: dict[str, str | None] = {}  # path as written -> script path, None when it leads outside
-    for name in listed:
-        url = _dict(data.get(name)).get("url")
-        if not isinstance(url, str) or scheme(url) != "pipe":
+    for source in listed:
+        if source.scheme != "pipe":
             continue
+        name, pipe = source.name, source.pipe
         at: JsonPath = (name, "url")
-        try:
-            pipe = parse_pipe_url(url)
-        except PipeUrlError as exc:
-            _report(findings, ZM_PIPE_NO_SCRIPT, str(exc), at)
+        if pipe is None:
+            _report(findings, ZM_PIPE_NO_SCRIPT, str(source.pipe_error), at)
             continue
         if pipe.short_form:
             msg = f"pipe://{pipe.path} puts the script where the host goes; read as the relative path {pipe.path}"
@@ -390,13 +388,11 @@ def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings) -> _St
     return _Styles({name.lower() for name in kf.groups})
 
 
-def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: Findings) -> None:
-    sources = {name: _dict(data.get(name)) for name in listed}
-    acedb = {name for name, st in sources.items() if scheme(st.get("url")) == "acedb"}
-    has_acedb = bool(acedb)
+def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: str, findings: Findings) -> None:
+    has_acedb = any(s.scheme == "acedb" for s in listed)
     shared = stylesfile(data)
     if not has_acedb and shared is None:
-        without = [n for n in listed if stylesfile(data, n) is None]
+        without = [s.name for s in listed if s.stylesfile is None]
         if without:
             shown = ", ".join(without[:3]) + (f" and {len(without) - 3} more" if len(without) > 3 else "")
             msg = f"no stylesfile in [ZMap] and no acedb:// source: the styles of {shown} are not defined"
@@ -404,12 +400,10 @@ def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: 
     loaded: dict[JsonPath, _Styles] = {}
     fs_style = {k.lower(): v for k, v in _dict(data.get("featureset-style")).items() if isinstance(v, str)}
     missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
-    for name, st in sources.items():
-        if name in acedb:
+    for source in listed:
+        named = source.stylesfile
+        if named is None or source.scheme == "acedb":
             continue  # acedb serves its own styles
-        named = stylesfile(data, name)
-        if named is None:
-            continue
         file_value, at = named
         styles = loaded.get(at)
         if styles is None:
@@ -417,7 +411,7 @@ def _check_styles(data: dict[str, Any], listed: list[str], base: str, findings: 
             styles = loaded[at] = _load_styles(path, file_value, at, findings)
         if styles.names is None:
             continue
-        for ref, style, featureset in _missing_style_refs(name, st, fs_style, styles.names):
+        for ref, style, featureset in _missing_style_refs(source.name, data[source.name], fs_style, styles.names):
             key = (file_value, style.lower())
             if key in missing:
                 missing[key].others += 1

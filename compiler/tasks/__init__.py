@@ -13,7 +13,6 @@ registry). See docs/architecture.md, "Task kinds".
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,18 +21,44 @@ if TYPE_CHECKING:
     from ..ir import Workspace
 
 
-@dataclasses.dataclass(frozen=True)
+Action = Mapping[str, Any]  # JSON-ready: str, int, float, bool, None, lists and dicts of those
+
+
 class TaskSpec:
-    """One task as its kind builds it from the IR.
+    """One task as its kind builds it from the IR: its id, what it holds, and its action.
 
     `hosts` are remote host names the task talks to (each a resource limited to the host's
-    capacity); `groups` are server-group names it must hold while it runs (all at once)."""
+    capacity); `groups` are server-group names it must hold while it runs (all at once).
 
-    id: str
-    action: Mapping[str, Any]  # JSON-ready: str, int, float, bool, None, lists and dicts of those
-    delayed: bool = False
-    hosts: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
+    A kind gives the action, or a function of no arguments that builds it: that one is called on
+    the first read of `action`, once. The task graph (ids, edges, resources) never reads an action,
+    so `ferryman validate` builds none (docs/architecture.md, "Task kinds")."""
+
+    __slots__ = ("_action", "delayed", "groups", "hosts", "id")
+
+    def __init__(
+        self,
+        id: str,
+        action: Action | Callable[[], Action],
+        delayed: bool = False,
+        hosts: tuple[str, ...] = (),
+        groups: tuple[str, ...] = (),
+    ) -> None:
+        self.id = id
+        self.delayed = delayed
+        self.hosts = hosts
+        self.groups = groups
+        self._action = action
+
+    @property
+    def action(self) -> Action:
+        a = self._action
+        if callable(a):
+            a = self._action = a()
+        return a
+
+    def __repr__(self) -> str:
+        return f"TaskSpec({self.id!r}, delayed={self.delayed}, hosts={self.hosts}, groups={self.groups})"
 
 
 class TaskKind(Protocol):

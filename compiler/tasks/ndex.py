@@ -9,6 +9,7 @@ the (hash-checked) plan file. Routes appear with any userinfo and query string m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from ..secrets import mask_url
 from . import BaseKind, TaskSpec
 
 if TYPE_CHECKING:
-    from ..ir import Endpoint, Workspace
+    from ..ir import CopyPlan, Endpoint, Workspace
 
 
 def _endpoint(e: Endpoint) -> dict[str, str]:
@@ -27,6 +28,24 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
+def _action(c: CopyPlan) -> dict[str, Any]:
+    """The action of copy plan `c`'s task (built when the plan is compiled, never for validate)."""
+    selection: dict[str, Any] = (
+        {"ids": list(c.id_list)}
+        if c.plan_type == "IdCopyPlan"
+        else {"query": c.query_string, "limit": c.query_limit, "account": c.query_account}
+    )
+    return {
+        "plan": c.path,
+        "plan_type": c.plan_type,
+        "source": _endpoint(c.source),
+        "target": _endpoint(c.target),
+        "selection": selection,
+        "update_target": c.update_target,
+        "update_read_only": c.update_read_only,
+    }
+
+
 class NdexKind(BaseKind):
     name = "ndex"
     rank = 3
@@ -35,24 +54,12 @@ class NdexKind(BaseKind):
 
     def specs(self, ws: Workspace) -> Iterable[TaskSpec]:
         for c in ws.copy_plans:
-            selection: dict[str, Any] = (
-                {"ids": list(c.id_list)}
-                if c.plan_type == "IdCopyPlan"
-                else {"query": c.query_string, "limit": c.query_limit, "account": c.query_account}
-            )
-            hosts = tuple(dict.fromkeys(h for h in (c.source.host, c.target.host) if h))
+            target_host = c.target.host
+            hosts = tuple(dict.fromkeys(h for h in (c.source.host, target_host) if h))
             # plans that write into one target account run one at a time: two plans selecting the
             # same network would both decide "copy" and leave a duplicate (docs/ndex.md)
-            account = (f"ndex-target:{c.target.username}@{c.target.host}",) if c.target.host else ()
-            yield TaskSpec(f"ndex:{c.name}", {
-                "plan": c.path,
-                "plan_type": c.plan_type,
-                "source": _endpoint(c.source),
-                "target": _endpoint(c.target),
-                "selection": selection,
-                "update_target": c.update_target,
-                "update_read_only": c.update_read_only,
-            }, hosts=hosts, groups=account)
+            account = (f"ndex-target:{c.target.username}@{target_host}",) if target_host else ()
+            yield TaskSpec(f"ndex:{c.name}", functools.partial(_action, c), hosts=hosts, groups=account)
 
     def details(self, action: Mapping[str, Any], root: str) -> list[tuple[str, str]]:
         a = action

@@ -21,6 +21,7 @@ from . import BaseKind, TaskSpec
 
 if TYPE_CHECKING:
     from ..ir import Workspace
+    from ..zmapconfig import ZMapSource
 
 
 def shell_line(action: Mapping[str, Any], root: str) -> str:
@@ -50,6 +51,23 @@ def _head(cwd_path: str, script: str, root: str) -> str:
     return f"(cd {shlex.quote(cwd)} && {shlex.quote(exe)}"
 
 
+def _action(
+    s: ZMapSource, region: tuple[int, int] | None, cwd: str, state: str, timeout_s: float
+) -> dict[str, Any]:
+    """The action of source `s`'s task (built when the plan is compiled, never for validate)."""
+    assert s.pipe is not None and s.script is not None
+    return {
+        "source": s.name,
+        "url": mask_url_userinfo(s.url),
+        "script": s.script,
+        "argv": [s.script, *pipe_argv(s.pipe, region)],
+        "cwd": cwd,
+        "featuresets": list(s.featuresets),
+        "timeout_s": float(s.timeout) if s.timeout is not None else timeout_s,
+        "output": f"{state}/gff/{file_name(s.name)}.gff",
+    }
+
+
 class PipeKind(BaseKind):
     name = "pipe"
     rank = 1
@@ -76,16 +94,8 @@ class PipeKind(BaseKind):
                 held = (groups[0],)
             else:
                 held = tuple(sorted(set(groups)))
-            yield TaskSpec(f"pipe:{s.name}", {
-                "source": s.name,
-                "url": mask_url_userinfo(s.url),
-                "script": s.script,
-                "argv": [s.script, *pipe_argv(s.pipe, region)],
-                "cwd": cwd,
-                "featuresets": list(s.featuresets),
-                "timeout_s": float(s.timeout) if s.timeout is not None else ws.timeout_s,
-                "output": f"{state}/gff/{file_name(s.name)}.gff",
-            }, delayed=s.delayed, groups=held)
+            build = functools.partial(_action, s, region, cwd, state, ws.timeout_s)
+            yield TaskSpec(f"pipe:{s.name}", build, delayed=s.delayed, groups=held)
 
     def notes(self, ws: Workspace) -> list[str]:
         """Sources ZMap loads itself (ensembl://, trackhub://, file://, …): not run by ferryman."""
