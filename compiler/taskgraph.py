@@ -79,7 +79,7 @@ def build(ws: Workspace) -> TaskGraph:
     specs = tasks.specs(ws)
     kinds = tasks.registry()
     problems: list[GraphProblem] = []
-    after: dict[str, set[str]] = {t: set() for t in specs}
+    waits: dict[str, set[str]] = {}  # only the tasks that wait for something (few of thousands)
     for a in ws.after:
         if a.task not in specs:
             problems.append(GraphProblem("PL702", f"[[after]] names unknown task {a.task!r}", (a.task,),
@@ -88,16 +88,16 @@ def build(ws: Workspace) -> TaskGraph:
             if need not in specs:
                 problems.append(GraphProblem("PL702", f"[[after]] names unknown task {need!r}", (need,),
                                              ("after", a.index, "needs", j)))
-        if a.task in after:
-            after[a.task].update(n for n in a.needs if n in specs)
+        if a.task in specs:
+            waits.setdefault(a.task, set()).update(n for n in a.needs if n in specs)
     gates = [t for t, (k, _) in specs.items() if kinds[k].network_gate]
     if gates:
         for tid, (k, _) in specs.items():
             if kinds[k].needs_network:
-                after[tid].update(gates)
-    edges = {t: tuple(sorted(n)) if n else () for t, n in after.items()}
+                waits.setdefault(tid, set()).update(gates)
+    waiting = {t: tuple(sorted(n)) for t, n in waits.items() if n}
     # a cycle runs through tasks that wait for something: the others cannot change what is found
-    cycle = graph.find_cycle({t: n for t, n in edges.items() if n})
+    cycle = graph.find_cycle(waiting)
     if cycle:
         pairs = set(itertools.pairwise(cycle))
         at: JsonPath = next(
@@ -107,42 +107,37 @@ def build(ws: Workspace) -> TaskGraph:
 
     group_caps = dict(ws.group_capacity)
     host_caps = dict(ws.host_capacity)
-    members: dict[tuple[str, str], list[str]] = {}
+    members: dict[str, list[str]] = {}  # resource id -> the tasks holding it
+    group_prefix, host_prefix = resource_id(GROUP, ""), resource_id(HOST, "")
+    holds: dict[str, tuple[str, ...]] = {}
     for tid, (_, s) in specs.items():
-        for g in s.groups:
-            held_by = members.get((GROUP, g))
-            if held_by is None:
-                members[(GROUP, g)] = [tid]
+        held = [group_prefix + g for g in s.groups] if s.groups else []
+        if s.hosts:
+            held += [host_prefix + h for h in s.hosts]
+        if len(held) > 1:
+            held.sort()
+        holds[tid] = tuple(held)
+        for r in held:
+            holders = members.get(r)
+            if holders is None:
+                members[r] = [tid]
             else:
-                held_by.append(tid)
-        for h in s.hosts:
-            held_by = members.get((HOST, h))
-            if held_by is None:
-                members[(HOST, h)] = [tid]
-            else:
-                held_by.append(tid)
+                holders.append(tid)
     resources: list[ResourceSpec] = []
-    for (kind, name), holders in members.items():
+    for rid, holders in members.items():
+        kind, _, name = rid.partition(":")
         caps: Mapping[str, int] = group_caps if kind == GROUP else host_caps
         default = 1 if kind == GROUP else ws.per_host_limit
         capacity = caps.get(name, default)
-        held = tuple(sorted(holders))
-        resources.append(ResourceSpec(resource_id(kind, name), kind, name, capacity, held))
+        held_by = tuple(sorted(holders))
+        resources.append(ResourceSpec(rid, kind, name, capacity, held_by))
         if capacity < 1:
             where: JsonPath = ("groups" if kind == GROUP else "hosts", name) if name in caps else ()
-            message = f"{kind} {name!r} has capacity {capacity}: {', '.join(held)} can never run"
-            problems.append(GraphProblem("PL703", message, held, where))
-    holds: dict[str, list[str]] = {t: [] for t in specs}
-    for r in resources:
-        for m in r.members:
-            holds[m].append(r.id)
-    return TaskGraph(
-        specs,
-        edges,
-        {t: (tuple(rs) if len(rs) < 2 else tuple(sorted(rs))) for t, rs in holds.items()},
-        tuple(sorted(resources, key=lambda r: r.id)),
-        tuple(problems),
-    )
+            message = f"{kind} {name!r} has capacity {capacity}: {', '.join(held_by)} can never run"
+            problems.append(GraphProblem("PL703", message, held_by, where))
+    empty: tuple[str, ...] = ()
+    after = {t: waiting.get(t, empty) for t in specs}
+    return TaskGraph(specs, after, holds, tuple(sorted(resources, key=lambda r: r.id)), tuple(problems))
 
 
 _CODES = {c.code: c for c in (PL_CYCLE, PL_UNKNOWN_TASK, PL_NEVER_RUNS)}
