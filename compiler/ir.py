@@ -208,28 +208,30 @@ def _zmap(path: str, doc: Document) -> ZMapConfig:
     return ZMapConfig(path, zmapconfig.script_dir(doc.data, os.path.dirname(path)), zmapconfig.sources(doc), groups)
 
 
+def _endpoint(data: dict[str, Any], side: str, plan_rel: str) -> Endpoint:
+    e = data.get(side)
+    if not isinstance(e, dict):
+        e = {}
+    return Endpoint(
+        str(e.get("route", "")).rstrip("/"),
+        str(e.get("username", "")),
+        _password(e.get("password", ""), plan_rel, f"/{side}/password"),
+    )
+
+
 def _copy_plan(root: str, path: str, data: dict[str, Any]) -> CopyPlan:
     rel = _rel(root, path)
-
-    def endpoint(key: str) -> Endpoint:
-        e = _table(data, key)
-        return Endpoint(
-            route=str(e.get("route", "")).rstrip("/"),
-            username=str(e.get("username", "")),
-            password=_password(e.get("password", ""), rel, f"/{key}/password"),
-        )
-
     ids = data.get("idList")
     return CopyPlan(
         name=os.path.splitext(os.path.basename(path))[0],
         path=rel,
         plan_type=str(data.get("planType")),
-        source=endpoint("source"),
-        target=endpoint("target"),
+        source=_endpoint(data, "source", rel),
+        target=_endpoint(data, "target", rel),
         query_string=str(data["queryString"]) if "queryString" in data else None,
         query_limit=copyplan.query_limit(data),
         query_account=str(data["queryAccountName"]) if data.get("queryAccountName") else None,
-        id_list=tuple(str(i).lower() for i in ids) if isinstance(ids, list) else (),
+        id_list=tuple([str(i).lower() for i in ids]) if isinstance(ids, list) else (),
         update_target=copyplan.update_target(data),
         update_read_only=copyplan.update_read_only(data),
     )

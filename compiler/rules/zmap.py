@@ -17,8 +17,8 @@ import dataclasses
 import difflib
 import os
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 from ..diagnostics import JsonPath
 from ..document import Code, Document, Findings, define
@@ -399,19 +399,27 @@ def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: st
             _report(findings, ZM_NO_STYLESFILE, msg, (ZMAP,))
     loaded: dict[JsonPath, _Styles] = {}
     fs_style = {k.lower(): v for k, v in _dict(data.get("featureset-style")).items() if isinstance(v, str)}
+    # which stylesfile each source takes its styles from (acedb serves its own), and the sources
+    # of the stylesfiles that miss a style the sources name: those are walked one by one
+    users: dict[JsonPath, list[ZMapSource]] = {}
+    for source in listed:
+        if source.stylesfile is not None and source.scheme != "acedb":
+            users.setdefault(source.stylesfile[1], []).append(source)
+    walk: set[str] = set()
+    for at, using in users.items():
+        file_value = using[0].stylesfile[0] if using[0].stylesfile else ""
+        path = os.path.normpath(os.path.join(base, file_value))
+        styles = loaded[at] = _load_styles(path, file_value, at, findings)
+        if styles.names is not None and not _all_styles_defined([data[s.name] for s in using], fs_style, styles.names):
+            walk.update(s.name for s in using)
     missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
     for source in listed:
-        named = source.stylesfile
-        if named is None or source.scheme == "acedb":
-            continue  # acedb serves its own styles
-        file_value, at = named
-        styles = loaded.get(at)
-        if styles is None:
-            path = os.path.normpath(os.path.join(base, file_value))
-            styles = loaded[at] = _load_styles(path, file_value, at, findings)
-        if styles.names is None:
+        if source.name not in walk or source.stylesfile is None:
             continue
-        for ref, style, featureset in _missing_style_refs(source.name, data[source.name], fs_style, styles.names):
+        file_value, at = source.stylesfile
+        defined = loaded[at].names
+        assert defined is not None
+        for ref, style, featureset in _missing_style_refs(source.name, data[source.name], fs_style, defined):
             key = (file_value, style.lower())
             if key in missing:
                 missing[key].others += 1
@@ -428,6 +436,24 @@ def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: st
     for use in missing.values():
         also = f" (also named by {use.others} other source{'s' if use.others != 1 else ''})" if use.others else ""
         _report(findings, ZM_STYLE_MISSING, use.message + also, use.at)
+
+
+def _all_styles_defined(stanzas: list[dict[str, Any]], fs_style: dict[str, str], defined: set[str]) -> bool:
+    """Whether `_missing_style_refs` finds nothing in any of `stanzas`: the common case, asked of
+    whole lists at once (False when an item is not a string: the item-by-item walk says which)."""
+    named: set[str] = set()
+    style_of = cast("Callable[[str, str], str]", fs_style.get)  # featureset (lower case), itself -> its style
+    try:
+        for st in stanzas:
+            styles = st.get("styles", ())
+            featuresets = st.get("featuresets", ())
+            if not isinstance(styles, list | tuple) or not isinstance(featuresets, list | tuple):
+                return False
+            named.update(map(str.lower, styles))
+            named.update(map(str.lower, map(style_of, map(str.lower, featuresets), featuresets)))
+    except TypeError:
+        return False
+    return defined.issuperset(named)
 
 
 def _missing_style_refs(
