@@ -11,8 +11,9 @@ def below(path: str, folder: str) -> str | None:
 
     For absolute paths with no `.` or `..` parts a prefix test gives os.path.relpath's answer at a
     fraction of its cost; anything else goes through relpath."""
-    if os.path.isabs(path) and os.path.isabs(folder) and os.sep + "." not in path + folder:
-        prefix = folder.rstrip(os.sep) + os.sep
+    sep = os.sep
+    if path[:1] == sep and folder[:1] == sep and sep + "." not in path and sep + "." not in folder:
+        prefix = folder.rstrip(sep) + sep
         return path[len(prefix) :] if path.startswith(prefix) else None
     rel = os.path.relpath(path, folder)
     return None if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
