@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import stat
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import JsonPath
 from ..document import Document, Findings, define
@@ -30,8 +29,9 @@ WS_PLAN_STEM_TWICE = define(
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class InputRef:
+class InputRef(NamedTuple):
+    """An input the manifest names (thousands: one per copy plan)."""
+
     path: str  # absolute
     kind: str
     at: JsonPath  # where the manifest names it
@@ -170,14 +170,14 @@ def check_region(doc: Document, findings: Findings) -> None:
 def check_plan_stems(doc: Document, findings: Findings) -> None:
     """Each copy plan becomes the task `ndex:<file stem>`: two plans with one stem (a list naming
     `a/nets.json` and `b/nets.json`) would make one task and silently drop the other."""
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # stem -> the first plan's path
     base = _base(doc)
     for path, at in plan_files(doc):
         stem = os.path.splitext(os.path.basename(path))[0]
-        shown = os.path.relpath(path, base)
-        if stem in seen and os.path.normpath(seen[stem]) != os.path.normpath(shown):
-            findings.report(WS_PLAN_STEM_TWICE, f"copy plans {seen[stem]} and {shown} share the stem {stem!r}", at)
-        seen.setdefault(stem, shown)
+        first = seen.setdefault(stem, path)
+        if first is not path and os.path.normpath(first) != os.path.normpath(path):
+            shown, earlier = os.path.relpath(path, base), os.path.relpath(first, base)
+            findings.report(WS_PLAN_STEM_TWICE, f"copy plans {earlier} and {shown} share the stem {stem!r}", at)
 
 
 def check_cross_file(doc: Document, ws: LoadedWorkspace, findings: Findings) -> None:
