@@ -10,7 +10,7 @@ import dataclasses
 import functools
 import hashlib
 import os
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ferryman.errors import InputError
@@ -24,6 +24,8 @@ from .profiles import Flip  # one record for an Include flip: the profile functi
 from .secrets import is_reference
 from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
+# IR records are named tuples: immutable, and cheap to define and to make (thousands of copy
+# plans; docs/architecture.md, "Speed").
 __all__ = [
     "After",
     "Bridge",
@@ -42,15 +44,13 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     sequence: str | None
     start: int
     end: int
 
 
-@dataclasses.dataclass(frozen=True)
-class ServerGroup:
+class ServerGroup(NamedTuple):
     """A ZMap `[Server-groups]` entry: source names never active at once (or at most the group's
     capacity of them, from `[groups]`)."""
 
@@ -58,16 +58,14 @@ class ServerGroup:
     members: tuple[str, ...]
 
 
-@dataclasses.dataclass(frozen=True)
-class ZMapConfig:
+class ZMapConfig(NamedTuple):
     path: str
     script_dir: str
     sources: tuple[Source, ...]  # in `sources` (display) order
     groups: tuple[ServerGroup, ...]
 
 
-@dataclasses.dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     route: str
     username: str
     password: str  # a `${env:NAME}` reference, or an `${input:…}` pointer to a literal: never a value
@@ -89,8 +87,7 @@ def _route_host(route: str) -> str:
     return f"{host}:{port}" if host and port is not None else host
 
 
-@dataclasses.dataclass(frozen=True)
-class CopyPlan:
+class CopyPlan(NamedTuple):
     """One NDEx copy plan file (NDEx Sync 2.0 format), with coerced types."""
 
     name: str  # file stem: the task is ndex:<name>
@@ -106,8 +103,7 @@ class CopyPlan:
     update_read_only: bool
 
 
-@dataclasses.dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     name: str
     organism: str
     template: str
@@ -117,8 +113,7 @@ class Profile:
     flips: tuple[Flip, ...]
 
 
-@dataclasses.dataclass(frozen=True)
-class Bridge:
+class Bridge(NamedTuple):
     socks_port: int
     jump: str | None
     target: str | None
@@ -134,14 +129,12 @@ class After:
     index: int = 0
 
 
-@dataclasses.dataclass(frozen=True)
-class InputFile:
+class InputFile(NamedTuple):
     path: str  # relative to the workspace root, with / separators
     sha256: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Workspace:
+class Workspace(NamedTuple):
     name: str
     root: str
     manifest: str

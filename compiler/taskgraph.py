@@ -10,9 +10,9 @@ all of its resources at once while it runs.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from . import graph, tasks
 from .diagnostics import Diagnostic, JsonPath
@@ -44,8 +44,7 @@ def resource_id(kind: str, name: str) -> str:
     return f"{kind}:{name}"
 
 
-@dataclasses.dataclass(frozen=True)
-class GraphProblem:
+class GraphProblem(NamedTuple):
     """One reason the graph cannot run, located in the manifest (`at`, a JSON path)."""
 
     code: str  # PL701 | PL702 | PL703
@@ -54,8 +53,7 @@ class GraphProblem:
     at: JsonPath = ()
 
 
-@dataclasses.dataclass(frozen=True)
-class ResourceSpec:
+class ResourceSpec(NamedTuple):
     id: str  # group:NAME | host:NAME
     kind: str  # group | host
     name: str
@@ -63,8 +61,7 @@ class ResourceSpec:
     members: tuple[str, ...]  # task ids holding it, sorted
 
 
-@dataclasses.dataclass(frozen=True)
-class TaskGraph:
+class TaskGraph(NamedTuple):
     """The tasks of a workspace with their edges and resources (what a plan is made of)."""
 
     specs: dict[str, tuple[str, tasks.TaskSpec]]  # id -> (kind, spec)
