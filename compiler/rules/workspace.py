@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import JsonPath
-from ..document import Document, Findings, define
+from ..document import Code, Document, Findings, define
 
 if TYPE_CHECKING:
     from ..loaded import LoadedWorkspace
@@ -47,24 +47,37 @@ def _table(data: Any, key: str) -> dict[str, Any]:
 
 
 def plan_files(doc: Document, findings: Findings | None = None) -> list[tuple[str, JsonPath]]:
-    """The copy-plan files named by `[ndex] plans` (a folder of *.json or a list of files)."""
+    """The copy-plan files named by `[ndex] plans` (a folder of *.json or a list of files).
+
+    A folder is listed once per manifest document: the IR takes the plans that were loaded."""
+    listing = doc.cache.get("plan_files")
+    if listing is None:
+        listing = doc.cache["plan_files"] = _list_plans(doc)
+    out, problem = listing
+    if problem is not None and findings is not None:
+        findings.report(*problem)
+    return list(out)
+
+
+def _list_plans(doc: Document) -> tuple[list[tuple[str, JsonPath]], tuple[Code, str, JsonPath] | None]:
     base = _base(doc)
     plans = _table(doc.data, "ndex").get("plans")
     out: list[tuple[str, JsonPath]] = []
+    problem: tuple[Code, str, JsonPath] | None = None
     if isinstance(plans, str):
         folder = os.path.join(base, plans)
         if os.path.isdir(folder):
             names = sorted(f for f in os.listdir(folder) if f.endswith(".json"))
-            if not names and findings:
-                findings.report(WS_NO_PLANS, f"no *.json copy plan in {plans}", ("ndex", "plans"))
+            if not names:
+                problem = (WS_NO_PLANS, f"no *.json copy plan in {plans}", ("ndex", "plans"))
             out = [(os.path.join(folder, f), ("ndex", "plans")) for f in names]
         elif os.path.isfile(folder):
             out = [(folder, ("ndex", "plans"))]
-        elif findings:
-            findings.report(WS_MISSING_INPUT, f"copy-plan folder {plans} does not exist", ("ndex", "plans"))
+        else:
+            problem = (WS_MISSING_INPUT, f"copy-plan folder {plans} does not exist", ("ndex", "plans"))
     elif isinstance(plans, list):
         out = [(os.path.join(base, p), ("ndex", "plans", i)) for i, p in enumerate(plans) if isinstance(p, str)]
-    return out
+    return out, problem
 
 
 def referenced_inputs(doc: Document, findings: Findings) -> Iterator[InputRef]:
