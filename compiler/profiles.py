@@ -16,7 +16,7 @@ import copy
 import dataclasses
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -48,9 +48,9 @@ class Flip:
         return f"{self.form}/{self.database}/{self.assembly}: Include {before} -> {after}"
 
 
-@dataclasses.dataclass(frozen=True)
-class Block:
-    """One assembly block of the YAML, as read (Include is True only for a real `true`)."""
+class Block(NamedTuple):
+    """One assembly block of the YAML, as read (Include is True only for a real `true`); a named
+    tuple, as an externals file has thousands (docs/architecture.md, "Speed")."""
 
     form: str
     database: str
@@ -70,7 +70,7 @@ def parse_releases(value: object) -> tuple[int, ...] | None:
     """
     if not isinstance(value, str) or not _RELEASES.fullmatch(value):
         return None
-    return tuple(int(item) for item in value.split(","))
+    return tuple(map(int, value.split(",")))
 
 
 def _only(names: Collection[object]) -> str:
