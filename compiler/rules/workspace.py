@@ -50,34 +50,54 @@ def plan_files(doc: Document, findings: Findings | None = None) -> list[tuple[st
     """The copy-plan files named by `[ndex] plans` (a folder of *.json or a list of files).
 
     A folder is listed once per manifest document: the IR takes the plans that were loaded."""
-    listing = doc.cache.get("plan_files")
-    if listing is None:
-        listing = doc.cache["plan_files"] = _list_plans(doc)
-    out, problem = listing
+    out, problem, _ = _plan_listing(doc)
     if problem is not None and findings is not None:
         findings.report(*problem)
     return list(out)
 
 
-def _list_plans(doc: Document) -> tuple[list[tuple[str, JsonPath]], tuple[Code, str, JsonPath] | None]:
+_PlanListing = tuple[list[tuple[str, JsonPath]], tuple[Code, str, JsonPath] | None, frozenset[str]]
+
+
+def _plan_listing(doc: Document) -> _PlanListing:
+    """The plan files, the problem to report with them, and those of the files a folder listing
+    shows to be regular files (absolute and normalized); worked out once per manifest document."""
+    listing: _PlanListing | None = doc.cache.get("plan_files")
+    if listing is None:
+        listing = doc.cache["plan_files"] = _list_plans(doc)
+    return listing
+
+
+def _list_plans(doc: Document) -> _PlanListing:
     base = _base(doc)
     plans = _table(doc.data, "ndex").get("plans")
     out: list[tuple[str, JsonPath]] = []
     problem: tuple[Code, str, JsonPath] | None = None
+    regular: frozenset[str] = frozenset()
     if isinstance(plans, str):
-        folder = os.path.join(base, plans)
+        folder = os.path.normpath(os.path.join(base, plans))
         if os.path.isdir(folder):
-            names = sorted(f for f in os.listdir(folder) if f.endswith(".json"))
+            with os.scandir(folder) as entries:  # the entries' types come with the listing
+                found = {e.name: e for e in entries if e.name.endswith(".json")}
+            names = sorted(found)
             if not names:
                 problem = (WS_NO_PLANS, f"no *.json copy plan in {plans}", ("ndex", "plans"))
             out = [(os.path.join(folder, f), ("ndex", "plans")) for f in names]
+            regular = frozenset(os.path.join(folder, f) for f in names if _is_regular(found[f]))
         elif os.path.isfile(folder):
             out = [(folder, ("ndex", "plans"))]
         else:
             problem = (WS_MISSING_INPUT, f"copy-plan folder {plans} does not exist", ("ndex", "plans"))
     elif isinstance(plans, list):
         out = [(os.path.join(base, p), ("ndex", "plans", i)) for i, p in enumerate(plans) if isinstance(p, str)]
-    return out, problem
+    return out, problem, regular
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()  # follows a symlink, as os.path.isfile does
+    except OSError:
+        return False
 
 
 def referenced_inputs(doc: Document, findings: Findings) -> Iterator[InputRef]:
@@ -89,13 +109,16 @@ def referenced_inputs(doc: Document, findings: Findings) -> Iterator[InputRef]:
     if isinstance(cfg, str):
         candidates.append((os.path.join(base, cfg), "zmap", ("zmap", "config")))
     candidates.extend((p, "copy-plan", at) for p, at in plan_files(doc, findings))
+    regular = _plan_listing(doc)[2]
     profiles = data.get("profiles")
     if isinstance(profiles, list):
         for i, prof in enumerate(profiles):
             if isinstance(prof, dict) and isinstance(prof.get("template"), str):
                 candidates.append((os.path.join(base, prof["template"]), "externals", ("profiles", i, "template")))
     for path, kind, at in candidates:
-        if os.path.isfile(path):
+        if path in regular:
+            yield InputRef(path, kind, at)
+        elif os.path.isfile(path):
             yield InputRef(os.path.abspath(path), kind, at)
         elif os.path.exists(path):  # a FIFO, device or folder: never opened (a FIFO would block)
             findings.report(WS_MISSING_INPUT, f"{kind} input {os.path.relpath(path, base)} is not a regular file", at)
@@ -247,6 +270,10 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
             if source.script is not None and source.script not in first_role:
                 first_role[source.script] = f"the pipe script of source {source.name!r}"
     inputs = list(first_role.items())
+    # the inputs that were read are there: a path where nothing is yet cannot be one of them (the
+    # common case, a profile never run, then costs no look at 2,000 copy plans)
+    read = {path for path, checked in ws.files.items() if checked.doc is not None}
+    maybe_absent = [(p, what) for p, what in inputs if p not in read]
     plans = _table(doc.data, "ndex").get("plans")
     written: list[tuple[str, str]] = []  # (absolute output, profile name) of the profiles before
     for i, prof in enumerate(profiles):
@@ -263,7 +290,7 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
         if earlier is not None:
             findings.report(ID_OUTPUT_TWICE, f"output {output} is also the output of profile {earlier!r}", at)
             continue
-        role = same_file.first(full, inputs)
+        role = same_file.first(full, inputs if same_file.stat(full) is not None else maybe_absent)
         if role is None and isinstance(plans, str) and output.endswith(".json") and same_file(
             os.path.dirname(full), os.path.join(base, plans)
         ):
