@@ -108,6 +108,7 @@ SERVER_SCRIPTS = {
     "predict": "get_gff%2Fpredicted_transcripts",
 }
 PIPE_SCRIPTS = ("filter_get", "bam_get", "bigwig_get")
+_HUB_ID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 _NDEX_SERVERS = (
     "http://public.ndexbio.org/v2",
@@ -314,7 +315,7 @@ class _Styles:
             keys.append(("mode", mode))
         choices = [
             ("colours", lambda: _colours(rng)),
-            ("width", lambda: f"{rng.choice((4, 6, 8, 10, 12, 30, 40)):.6f}" if rng.random() < 0.5 else str(rng.choice((4, 8, 12)))),
+            ("width", lambda: f"{rng.choice((4, 6, 8, 10, 12, 30, 40)):.6f}"),
             ("bump-mode", lambda: rng.choice(("overlap", "unbump", "all", "alternating", "compact"))),
             ("default-bump-mode", lambda: rng.choice(("overlap", "unbump", "compact"))),
             ("strand-specific", lambda: rng.choice(("true", "false"))),
@@ -332,7 +333,8 @@ class _Styles:
         for key, make in rng.sample(choices, min(len(choices), extra)):
             keys.append((key, make()))
         if rng.random() < 0.08:
-            self.lines.append(f"# {name}: {rng.choice(('from otter', 'ensembl default', 'lab override', 'TODO colours'))}")
+            why = rng.choice(("from otter", "ensembl default", "lab override", "TODO colours"))
+            self.lines.append(f"# {name}: {why}")
         self.lines.append(f"[{name}]")
         self.lines += [f"{k}{eq}{v}" for k, v in keys]
         self.lines.append("")
@@ -355,8 +357,14 @@ def _write_styles(folder: Path, rng: random.Random, gene_sets: list[str]) -> tup
         "Styles inherit through parent-style; most featuresets are drawn in the style of their own name.",
     )
     main.style("root", None, None, extra=3)
-    for root, mode in (("basic-root", "basic"), ("transcript-root", "transcript"), ("align-root", "alignment"),
-                       ("graph-root", "graph"), ("glyph-root", "glyph"), ("text-root", "text")):
+    for root, mode in (
+        ("basic-root", "basic"),
+        ("transcript-root", "transcript"),
+        ("align-root", "alignment"),
+        ("graph-root", "graph"),
+        ("glyph-root", "glyph"),
+        ("text-root", "text"),
+    ):
         main.style(root, "root", mode, extra=3)
     for name in DISPLAY_STYLES:
         main.style(name, rng.choice(("basic-root", "text-root")), None, extra=rng.randrange(0, 3))
@@ -368,26 +376,39 @@ def _write_styles(folder: Path, rng: random.Random, gene_sets: list[str]) -> tup
     for kind in ("dna_align", "protein_align", "est_align", "ncrna_align"):
         main.style(kind, "align-root", None, extra=3)
     for name in ALIGN_SETS:
-        parent = "protein_align" if any(t in name for t in ("Prot", "prot", "Swiss", "TrEMBL", "Uniprot")) else (
-            "est_align" if "EST" in name else rng.choice(("dna_align", "ncrna_align")))
+        parent = (
+            "protein_align"
+            if any(t in name for t in ("Prot", "prot", "Swiss", "TrEMBL", "Uniprot"))
+            else ("est_align" if "EST" in name else rng.choice(("dna_align", "ncrna_align")))
+        )
         main.style(name, parent, None, extra=rng.randrange(1, 4))
         if rng.random() < 0.3:
             main.style(f"{name}_trunc", name, None, extra=1)  # a truncated-view variant, ZMap's habit
     for kind in ("simple_feature", "repeat", "prediction", "variation", "regulation"):
         main.style(kind, rng.choice(("basic-root", "glyph-root")), None, extra=2)
     for name in SIMPLE_SETS:
-        parent = ("repeat" if "Repeat" in name or name in ("trf", "dust") else
-                  "prediction" if name in ("Augustus", "Genscan", "Fgenesh", "Halfwise", "SGP2") else
-                  "variation" if name in ("dbSNP", "ClinVar", "COSMIC", "1000Genomes", "gnomAD", "HGMD") else
-                  "regulation" if name[0].isupper() and name in ("Regulatory_build", "CTCF_binding", "Enhancer",
-                                                                  "Promoter", "Open_chromatin", "TF_binding")
-                  else "simple_feature")
+        parent = (
+            "repeat"
+            if "Repeat" in name or name in ("trf", "dust")
+            else "prediction"
+            if name in ("Augustus", "Genscan", "Fgenesh", "Halfwise", "SGP2")
+            else "variation"
+            if name in ("dbSNP", "ClinVar", "COSMIC", "1000Genomes", "gnomAD", "HGMD")
+            else "regulation"
+            if name[0].isupper()
+            and name in ("Regulatory_build", "CTCF_binding", "Enhancer", "Promoter", "Open_chromatin", "TF_binding")
+            else "simple_feature"
+        )
         main.style(name, parent, None, extra=rng.randrange(1, 5))
     for db in SPECIES_DB:  # what [featureset-style] maps the ensembl:// featuresets to
         main.style(f"ens_{db}", "transcript-root" if "core" in db or "cdna" in db else "basic-root", None, extra=2)
     for k in range(40):  # heatmaps and glyph styles that [column-style] and sources' styles= name
-        main.style(f"heatmap_{k:02d}" if k < 20 else f"glyph_{k - 20:02d}", "graph-root" if k < 20 else "glyph-root",
-                   None, extra=3)
+        main.style(
+            f"heatmap_{k:02d}" if k < 20 else f"glyph_{k - 20:02d}",
+            "graph-root" if k < 20 else "glyph-root",
+            None,
+            extra=3,
+        )
     main.write(folder / "styles.ini")
 
     rnaseq = _Styles(rng, "RNA-seq styles: the bam_get / bigwig_get sources' own stylesfile")
@@ -435,7 +456,7 @@ def _pipe_url(rng: random.Random, name: str, kind: str, analysis: str) -> str:
 
 
 class _Source:
-    __slots__ = ("name", "keys", "comment")
+    __slots__ = ("comment", "keys", "name")
 
     def __init__(self, name: str, keys: list[tuple[str, str]], comment: str | None = None) -> None:
         self.name = name
@@ -452,7 +473,7 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
         path.write_text(_SCRIPT_TEXT.format(name=script, seq=SEQUENCE))
         path.chmod(0o755)
     gene_sets = _gene_sets(rng)
-    main_styles, rnaseq_styles = _write_styles(folder, rng, gene_sets)
+    main_styles, _ = _write_styles(folder, rng, gene_sets)
     align_trunc = [s for s in main_styles if s.endswith("_trunc")]
 
     sources: list[_Source] = []
@@ -522,10 +543,16 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
                 fs_style.append((fs, styled))
                 descriptions[fs] = f"{lab} RNA-seq, {tissue.replace('_', ' ')} ({part.replace('_', ' ')})"
             related.append((featuresets[0], featuresets[-1]))
-            url = (f"https%3A%2F%2Fdata.example.org%2F{lab}%2F{tissue}%2F{name}.{ext}")
-            args = [f"--chr={SEQUENCE.split('-')[0]}", "--csver_remote=GRCh38", f"--file={url}",
-                    f"--gff_feature_source={name}", f"--gff_seqname={SEQUENCE}", f"--start={START}",
-                    f"--end={END}"]
+            url = f"https%3A%2F%2Fdata.example.org%2F{lab}%2F{tissue}%2F{name}.{ext}"
+            args = [
+                f"--chr={SEQUENCE.split('-')[0]}",
+                "--csver_remote=GRCh38",
+                f"--file={url}",
+                f"--gff_feature_source={name}",
+                f"--gff_seqname={SEQUENCE}",
+                f"--start={START}",
+                f"--end={END}",
+            ]
             if script == "bam_get":
                 args.append(f"--strand={rng.choice((1, -1))}")
             keys.append(("url", f"pipe:///{script}?" + "&".join(args)))
@@ -544,14 +571,16 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
             featuresets = [rng.choice(ALIGN_SETS)]
         elif r < 0.97:  # Ensembl databases
             db = rng.choice(SPECIES_DB)
-            name = unique(f"ens_{db.split('_core')[0].split('_other')[0]}_{rng.choice(('core', 'genes', 'cdna', 'feat'))}")
+            species = db.split("_core")[0].split("_other")[0]
+            name = unique(f"ens_{species}_{rng.choice(('core', 'genes', 'cdna', 'feat'))}")
             keys.append(("url", f"ensembl://anonymous:@ensembldb.ensembl.org:3306?db_name={db}&db_prefix={name}"))
             featuresets = [f"{name}_genes", f"{name}_simple"]
             for fs in featuresets:
                 fs_style.append((fs, f"ens_{db}"))
         else:  # track hubs: the hub serves its own featuresets
             name = unique(f"trackhub_{rng.choice(LABS).lower()}")
-            keys.append(("url", f"trackhub:///{''.join(rng.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') for _ in range(20))}"))
+            hub = "".join(rng.choice(_HUB_ID) for _ in range(20))  # a track hub registry id
+            keys.append(("url", f"trackhub:///{hub}"))
             featuresets = []
         if featuresets:
             sep = rng.choice((" ; ", ";", " ;", "; "))
@@ -586,10 +615,10 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
         size = min(len(pool), rng.choice((2, 3, 5, 8, 12, 20, 30, 50, 80, 150)))
         if at + size > len(pool):
             at = 0
-        members = pool[at:at + size]
+        members = pool[at : at + size]
         at += size
         if g and rng.random() < 0.3:
-            members = members + [rng.choice(groups[-1][1])]  # sits in two groups
+            members = [*members, rng.choice(groups[-1][1])]  # sits in two groups
         label = rng.choice(("otter", "lab", "rnaseq", "ensembl", "local", "farm"))
         groups.append((f"{label}_{g + 1:03d}", list(dict.fromkeys(members))))
 
@@ -715,8 +744,22 @@ def _columns(rng: random.Random, sources: list[_Source], styles: list[str]) -> l
     featuresets = list(dict.fromkeys(featuresets))
     count = max(10, min(150, len(featuresets) // 4))
     names = ["Annotation", "DNA", "3 Frame", "3 Frame Translation", "Show Translation"]
-    names += [f"{c}_column" for c in ("Genes", "ESTs", "mRNAs", "Proteins", "Repeats", "Predictions", "Variation",
-                                       "Regulation", "RNAseq", "Ensembl", "Tracks")]
+    names += [
+        f"{c}_column"
+        for c in (
+            "Genes",
+            "ESTs",
+            "mRNAs",
+            "Proteins",
+            "Repeats",
+            "Predictions",
+            "Variation",
+            "Regulation",
+            "RNAseq",
+            "Ensembl",
+            "Tracks",
+        )
+    ]
     k = 0
     while len(names) < count:
         k += 1
@@ -738,8 +781,18 @@ def idtrack_templates(data: Path) -> tuple[dict[str, bytes] | None, str]:
     if not wheel.is_file() or hashlib.sha256(wheel.read_bytes()).hexdigest() != IDTRACK_WHEEL_SHA256:
         data.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=data) as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", IDTRACK_REQUIREMENT, "--no-deps",
-                   "--only-binary=:all:", "--disable-pip-version-check", "-d", tmp]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                IDTRACK_REQUIREMENT,
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                "-d",
+                tmp,
+            ]
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
             except subprocess.TimeoutExpired:
