@@ -45,7 +45,7 @@ import yaml
 from gen_externals import generate
 
 # bump when the real-shaped workspace changes shape, so cached copies are rebuilt
-REAL_VERSION = 1
+REAL_VERSION = 2
 
 IDTRACK_REQUIREMENT = "idtrack==0.0.5"
 IDTRACK_WHEEL = "idtrack-0.0.5-py3-none-any.whl"
@@ -108,6 +108,9 @@ SERVER_SCRIPTS = {
     "predict": "get_gff%2Fpredicted_transcripts",
 }
 PIPE_SCRIPTS = ("filter_get", "bam_get", "bigwig_get")
+# how often a source has a featureset of its own name (drawn in a style that [featureset-style] maps it
+# to); the others name featuresets after styles, so [featureset-style] stays partial, as in real configs
+OWN_FEATURESET = 0.02
 _HUB_ID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 _NDEX_SERVERS = (
@@ -346,7 +349,7 @@ class _Styles:
 
 def _gene_sets(rng: random.Random) -> list[str]:
     """Featureset names of gene sources: transcript classes under several annotation prefixes."""
-    return [p + c for p in GENE_PREFIXES for c in GENE_CLASSES if p == "" or rng.random() < 0.55]
+    return [p + c for p in GENE_PREFIXES for c in GENE_CLASSES if p == "" or rng.random() < 0.85]
 
 
 def _write_styles(folder: Path, rng: random.Random, gene_sets: list[str]) -> tuple[list[str], list[str]]:
@@ -415,7 +418,7 @@ def _write_styles(folder: Path, rng: random.Random, gene_sets: list[str]) -> tup
     rnaseq.style("rnaseq-root", None, "graph", extra=4)
     for kind in ("coverage", "coverage_plus", "coverage_minus", "introns", "reads", "junctions"):
         rnaseq.style(f"rnaseq_{kind}", "rnaseq-root", "graph" if "coverage" in kind else "alignment", extra=3)
-        for tissue in TISSUES[:8]:
+        for tissue in TISSUES:
             rnaseq.style(f"rnaseq_{kind}_{tissue}", f"rnaseq_{kind}", None, extra=1)
     rnaseq.write(folder / "styles-rnaseq.ini")
     return main.names, rnaseq.names
@@ -479,7 +482,7 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
     sources: list[_Source] = []
     fs_style: list[tuple[str, str]] = []  # the partial [featureset-style]: featuresets not named after a style
     descriptions: dict[str, str] = {}
-    related: list[tuple[str, str]] = []
+    related: dict[str, str] = {}
     used: set[str] = set()
 
     def unique(base: str) -> str:
@@ -510,7 +513,7 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
                 if rng.random() < 0.25:
                     extra = rng.sample(ALIGN_SETS, rng.randrange(1, 6))
                     featuresets += [f for f in extra if f != base]
-                if rng.random() < 0.35:
+                if rng.random() < OWN_FEATURESET:
                     own = f"{name}_{rng.choice(('sub', 'filtered', 'best', 'ucsc'))}"
                     featuresets.append(own)
                     fs_style.append((own, rng.choice(align_trunc) if align_trunc else base))
@@ -518,7 +521,7 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
                 base = rng.choice(SIMPLE_SETS)
                 name = unique(base)
                 featuresets = [base] + ([rng.choice(SIMPLE_SETS)] if rng.random() < 0.2 else [])
-                if rng.random() < 0.15:
+                if rng.random() < OWN_FEATURESET:
                     own = f"{name}_{SEQUENCE}"
                     featuresets.append(own)
                     fs_style.append((own, base))
@@ -537,12 +540,14 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
             else:
                 script, ext = "bigwig_get", "bw"
                 parts = ("coverage_plus", "coverage_minus")
-            featuresets = [f"{name}_{part}" for part in parts]
-            for fs, part in zip(featuresets, parts, strict=True):
-                styled = f"rnaseq_{part}_{tissue}" if tissue in TISSUES[:8] else f"rnaseq_{part}"
-                fs_style.append((fs, styled))
-                descriptions[fs] = f"{lab} RNA-seq, {tissue.replace('_', ' ')} ({part.replace('_', ' ')})"
-            related.append((featuresets[0], featuresets[-1]))
+            if rng.random() < OWN_FEATURESET * 2:  # the run's own featuresets, mapped to the tissue's styles
+                featuresets = [f"{name}_{part}" for part in parts]
+                for fs, part in zip(featuresets, parts, strict=True):
+                    fs_style.append((fs, f"rnaseq_{part}_{tissue}"))
+                    descriptions[fs] = f"{lab} RNA-seq, {tissue.replace('_', ' ')} ({part.replace('_', ' ')})"
+            else:  # the tissue's shared featuresets, each drawn in the style of its own name
+                featuresets = [f"rnaseq_{part}_{tissue}" for part in parts]
+            related.setdefault(featuresets[0], featuresets[-1])
             url = f"https%3A%2F%2Fdata.example.org%2F{lab}%2F{tissue}%2F{name}.{ext}"
             args = [
                 f"--chr={SEQUENCE.split('-')[0]}",
@@ -574,9 +579,11 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
             species = db.split("_core")[0].split("_other")[0]
             name = unique(f"ens_{species}_{rng.choice(('core', 'genes', 'cdna', 'feat'))}")
             keys.append(("url", f"ensembl://anonymous:@ensembldb.ensembl.org:3306?db_name={db}&db_prefix={name}"))
-            featuresets = [f"{name}_genes", f"{name}_simple"]
-            for fs in featuresets:
-                fs_style.append((fs, f"ens_{db}"))
+            featuresets = [f"ens_{db}"]
+            if rng.random() < OWN_FEATURESET * 2:
+                featuresets = [f"{name}_genes", f"{name}_simple"]
+                for fs in featuresets:
+                    fs_style.append((fs, f"ens_{db}"))
         else:  # track hubs: the hub serves its own featuresets
             name = unique(f"trackhub_{rng.choice(LABS).lower()}")
             hub = "".join(rng.choice(_HUB_ID) for _ in range(20))  # a track hub registry id
@@ -707,7 +714,7 @@ def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[t
         *(f"{fs}={text}" for fs, text in descriptions.items()),
         "",
         "[featureset-related]",
-        *(f"{a}={b}" for a, b in related),
+        *(f"{a}={b}" for a, b in related.items()),
         "",
         "#",
         "# Featureset styles: only the featuresets not drawn in the style of their own name",

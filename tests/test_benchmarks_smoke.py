@@ -68,7 +68,7 @@ def test_validate_bench_smoke(tmp_path: Path) -> None:
     assert real["note"].startswith("20 copy plans, 100 sources (")
     assert "externals: IDTrack 0.0.5's own templates" in real["note"] or "externals: FALLBACK" in real["note"]
     assert real["note"].endswith("ferryman said: ok: 25 files valid")
-    assert (tmp_path / "data" / "realws-s0_01-v1" / ".complete").is_file()
+    assert (tmp_path / "data" / "realws-s0_01-v2" / ".complete").is_file()
     # the seed form (documented strings) is as clean as ours: no warning for "10" or "false"
     assert [r["note"] for r in report["rows"][:2]] == ["ferryman said: ok: 20 files valid"] * 2
     assert proc.stdout.splitlines()[0] == "ferryman validate benchmark"
