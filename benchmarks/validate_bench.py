@@ -21,7 +21,7 @@ them, and compares the medians:
 one fresh interpreter (the same Python) that reads the manifest with tomllib, finds the inputs
 the way the manifest names them (the ZMap config's stylesfiles too: [ZMap]'s and any a source
 sets for itself), `json.loads` each copy plan, `yaml.load(CSafeLoader)` each
-externals template, and splits the ZMap config and its styles file into {group: {key: value}}
+externals template, and splits the ZMap config and its styles files into {group: {key: value}}
 line by line (comments and blank lines skipped, `;`-lists split) - GKeyFile's syntax without its
 escapes, checks or positions. No schema, no rules, no script checks: the ratio is the price of
 everything validation adds to reading the files. Interpreter start-up is in both sides.
@@ -140,8 +140,7 @@ def _real_shaped_row(ws: common.Workspace, repeat: int) -> Row:
         TARGET_VS_BARE_PARSE,
         repeat,
     )
-    if row.error is not None:
-        return row
+    # what the workspace holds (IDTrack's templates or the fallback), even when the row failed
     note = f"{real_shaped.describe(real)}; {row.note}" if row.note else real_shaped.describe(real)
     return dataclasses.replace(row, note=note)
 
