@@ -124,6 +124,10 @@ class Workspace:
 
     root: Path
     sizes: Sizes
+    scale: float = 1.0
+    regenerated: bool = False  # rebuilt in this run (--regenerate): companions are rebuilt too
+    kind: str = "generated"  # or "real-shaped" (real_shaped.py)
+    note: str = ""  # what the workspace is made of, when it is worth a line in the report
 
     @property
     def manifest(self) -> Path:
@@ -149,28 +153,42 @@ def workspace(scale: float = 1.0, *, regenerate: bool = False, data: Path = DATA
     """The benchmark workspace at `scale`, generated on first use and cached under `data`."""
     sizes = Sizes.at(scale)
     root = data / f"workspace-s{_scale_tag(scale)}-v{GENERATOR_VERSION}"
+    cached(root, regenerate, lambda tmp: _write_workspace(tmp, sizes, scale), dataclasses.asdict(sizes))
+    return Workspace(root, sizes, scale, regenerate)
+
+
+def cached(root: Path, regenerate: bool, write: Callable[[Path], Any], complete: dict[str, Any]) -> dict[str, Any]:
+    """Build the folder `root` with `write(tmp)` unless a finished copy is there; returns what its
+    `.complete` marker holds (`complete`, plus what `write` returned under "made", for a fresh build).
+
+    Copies of the same name with another `-v<version>` suffix (an earlier generator's) are removed.
+    The build happens beside `root` and is renamed into place: a concurrent run never sees half a
+    workspace."""
+    data = root.parent
     if regenerate and root.exists():
         shutil.rmtree(root)
-    if not (root / ".complete").exists():
+    marker = root / ".complete"
+    if not marker.exists():
         data.mkdir(parents=True, exist_ok=True)
-        for old in data.glob(f"workspace-s{_scale_tag(scale)}-v*"):
+        stem = root.name.rsplit("-v", 1)[0]
+        for old in data.glob(f"{stem}-v*"):
             if old.name != root.name and old.is_dir():  # an earlier generator's copy
                 shutil.rmtree(old, ignore_errors=True)
-        # build beside the final place and rename: a concurrent run never sees half a workspace
         tmp = Path(tempfile.mkdtemp(prefix=root.name + ".", dir=data))
         try:
-            _write_workspace(tmp, sizes, scale)
-            (tmp / ".complete").write_text(json.dumps(dataclasses.asdict(sizes)) + "\n")
+            made = write(tmp)
+            (tmp / ".complete").write_text(json.dumps(complete | {"made": made}) + "\n")
             try:
                 os.rename(tmp, root)
             except OSError:
-                if not (root / ".complete").exists():  # a leftover, not another run's finished copy
+                if not marker.exists():  # a leftover, not another run's finished copy
                     shutil.rmtree(root)
                     os.rename(tmp, root)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
-    return Workspace(root, sizes)
+    done: dict[str, Any] = json.loads(marker.read_text() or "{}")
+    return done
 
 
 # -- generation --------------------------------------------------------------------------------

@@ -12,12 +12,16 @@ them, and compares the medians:
     `copy-plans-seed-form/` made beside the workspace's from its plans.  target: ferryman <= 0.5x
 (b) `ferryman validate --workspace ferryman.toml` against the bare parse of the same files
     (below).                                                    target: ferryman <= 3x
+(b') the same on the real-shaped workspace of real_shaped.py (an otter-style ZMap config of the
+    same size, ndex-sync-style plans, IDTrack's own externals templates), made at the same
+    scale beside the generated one.                             target: ferryman <= 3x
 (c) `ferryman --version` against `python -c pass`.              target: ferryman <= 3x
 
 "Bare parse" is the least a program must do to read every file `validate --workspace` reads:
 one fresh interpreter (the same Python) that reads the manifest with tomllib, finds the inputs
-the way the manifest names them, `json.loads` each copy plan, `yaml.load(CSafeLoader)` each
-externals template, and splits the ZMap config and its styles file into {group: {key: value}}
+the way the manifest names them (the ZMap config's stylesfiles too: [ZMap]'s and any a source
+sets for itself), `json.loads` each copy plan, `yaml.load(CSafeLoader)` each
+externals template, and splits the ZMap config and its styles files into {group: {key: value}}
 line by line (comments and blank lines skipped, `;`-lists split) - GKeyFile's syntax without its
 escapes, checks or positions. No schema, no rules, no script checks: the ratio is the price of
 everything validation adds to reading the files. Interpreter start-up is in both sides.
@@ -29,11 +33,13 @@ finds the generated workspace invalid): that row says ERROR and the others are s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import common
+import real_shaped
 from common import Command, CommandFailed, Row, check_runs, command_sampler, interleaved
 
 BARE_PARSE = r"""
@@ -62,8 +68,8 @@ with open(manifest, "rb") as fh:
     ws = tomllib.load(fh)
 zmap = os.path.join(root, ws["zmap"]["config"])
 config = gkeyfile(zmap)
-styles = config["ZMap"].get("stylesfile")
-if styles:
+# the stylesfile of [ZMap] and any a source names for itself, each read once
+for styles in dict.fromkeys(g["stylesfile"] for g in config.values() if isinstance(g.get("stylesfile"), str)):
     gkeyfile(os.path.join(os.path.dirname(zmap), styles))
 plans = os.path.join(root, ws["ndex"]["plans"])
 for name in sorted(os.listdir(plans)):
@@ -121,8 +127,26 @@ def _measure(
     return Row(name, peer_name, a, b, target, note)
 
 
+def _real_shaped_row(ws: common.Workspace, repeat: int) -> Row:
+    """(b') on the real-shaped workspace at `ws`'s scale, cached beside it; the note says what its
+    externals are (IDTrack's own templates, or the fallback and why)."""
+    name, peer_name = "(b') validate --workspace, real-shaped", "bare parse"
+    real = real_shaped.workspace(ws.scale, regenerate=ws.regenerated, data=ws.root.parent)
+    row = _measure(
+        name,
+        peer_name,
+        Command([*common.ferryman_command(), "validate", "--workspace", "ferryman.toml"], real.root),
+        Command([common.python(), "-c", BARE_PARSE, "ferryman.toml"], real.root),
+        TARGET_VS_BARE_PARSE,
+        repeat,
+    )
+    # what the workspace holds (IDTrack's templates or the fallback), even when the row failed
+    note = f"{real_shaped.describe(real)}; {row.note}" if row.note else real_shaped.describe(real)
+    return dataclasses.replace(row, note=note)
+
+
 def measure(ws: common.Workspace, repeat: int) -> list[Row]:
-    """The three measures of the module docstring, on workspace `ws`."""
+    """The measures of the module docstring, on workspace `ws` (and the real-shaped one for (b'))."""
     ferryman = common.ferryman_command()
     python = common.python()
     rows: list[Row] = []
@@ -159,6 +183,7 @@ def measure(ws: common.Workspace, repeat: int) -> list[Row]:
             repeat,
         )
     )
+    rows.append(_real_shaped_row(ws, repeat))
     rows.append(
         _measure(
             "(c) ferryman --version",

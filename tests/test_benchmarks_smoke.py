@@ -7,10 +7,12 @@ bare-parse peer are what the benchmarks claim they are.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,10 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import common  # noqa: E402
+import real_shaped  # noqa: E402
 import validate_bench  # noqa: E402
+
+from .conftest import ferryman  # noqa: E402
 
 
 def _run(script: str, tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
@@ -55,9 +60,15 @@ def test_validate_bench_smoke(tmp_path: Path) -> None:
         report,
         proc.stdout,
         ["(a) validate 20 plans", "(a') validate 20 plans (seed form)", "(b) validate --workspace",
-         "(c) ferryman --version"],
+         "(b') validate --workspace, real-shaped", "(c) ferryman --version"],
     )
     assert report["workspace"]["plans"] == 20 and report["workspace"]["sources"] == 100
+    # (b') ran on the real-shaped workspace at the same scale, found clean, and says what its externals are
+    real = report["rows"][3]
+    assert real["note"].startswith("20 copy plans, 100 sources (")
+    assert "externals: IDTrack 0.0.5's own templates" in real["note"] or "externals: FALLBACK" in real["note"]
+    assert real["note"].endswith("ferryman said: ok: 25 files valid")
+    assert (tmp_path / "data" / "realws-s0_01-v2" / ".complete").is_file()
     # the seed form (documented strings) is as clean as ours: no warning for "10" or "false"
     assert [r["note"] for r in report["rows"][:2]] == ["ferryman said: ok: 20 files valid"] * 2
     assert proc.stdout.splitlines()[0] == "ferryman validate benchmark"
@@ -129,6 +140,98 @@ def test_generated_workspace_is_deterministic_and_complete(tmp_path: Path) -> No
     plans = [json.loads(p.read_text()) for p in a.plan_files()]
     assert {p["planType"] for p in plans} == {"IdCopyPlan", "QueryCopyPlan"}
     assert all(p[side]["password"].startswith("${env:") for p in plans for side in ("source", "target"))
+
+
+def _validates_clean(ws: common.Workspace) -> None:
+    """`ferryman validate --workspace` says ok with no warning, and `ferryman plan` compiles it."""
+    checked = ferryman("validate", "--workspace", "ferryman.toml", cwd=ws.root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "warning" not in checked.stdout + checked.stderr
+    assert checked.stderr.strip().splitlines()[-1] == f"ok: {len(ws.plan_files()) + 5} files valid"
+    planned = ferryman("plan", "--workspace", "ferryman.toml", "--format", "json", cwd=ws.root)
+    assert planned.returncode == 0, planned.stderr
+    tasks = json.loads(planned.stdout)["tasks"]
+    ids = {t["id"] for t in tasks}
+    assert {f"profile:{o.split('_')[0]}-strict" for o in common.ORGANISMS} <= ids
+    assert sum(i.startswith("ndex:") for i in ids) == len(ws.plan_files())
+    zmap = ws.zmap.read_text()
+    assert sum(i.startswith("pipe:") for i in ids) == zmap.count("url=pipe:") + zmap.count("url = pipe:")
+
+
+def test_real_shaped_workspace_validates_clean(tmp_path: Path) -> None:
+    # IDTrack's own templates from its wheel; when the registry cannot be had, the fallback, said aloud
+    ws = real_shaped.workspace(0.01, data=tmp_path)
+    if "FALLBACK" in ws.note:
+        import warnings
+
+        warnings.warn(f"real-shaped workspace without the idtrack wheel: {ws.note}", stacklevel=1)
+    else:
+        assert ws.note == "externals: IDTrack 0.0.5's own templates (from its wheel)"
+        template = (ws.root / "idtrack" / "homo_sapiens_externals_template.yml").read_bytes()
+        assert hashlib.sha256(template).hexdigest() == hashlib.sha256(
+            zipfile.ZipFile(tmp_path / real_shaped.IDTRACK_WHEEL).read(
+                "idtrack/default_config/homo_sapiens_externals_template.yml")).hexdigest()
+    _validates_clean(ws)
+
+
+def test_real_shaped_fallback_externals_validate_clean(tmp_path: Path) -> None:
+    ws = real_shaped.workspace(0.01, data=tmp_path, externals="generated")
+    assert ws.note.startswith("externals: FALLBACK to gen_externals.py templates")
+    _validates_clean(ws)
+    # the wheel was not asked for
+    assert not (tmp_path / real_shaped.IDTRACK_WHEEL).exists()
+
+
+def test_real_shaped_workspace_is_deterministic_and_real_shaped(tmp_path: Path) -> None:
+    a = real_shaped.workspace(0.02, data=tmp_path / "a", externals="generated")
+    b = real_shaped.workspace(0.02, data=tmp_path / "b", externals="generated")
+    files = sorted(p.relative_to(a.root) for p in a.root.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b.root) for p in b.root.rglob("*") if p.is_file())
+    for rel in files:
+        assert (a.root / rel).read_bytes() == (b.root / rel).read_bytes(), rel
+    text = a.zmap.read_text()
+    lines = text.splitlines()
+    urls = [li.split("=", 1)[1].strip() for li in lines if li.startswith("url")]
+    assert len(urls) == 200
+    assert {u.split(":", 1)[0] for u in urls} >= {"pipe", "file", "ensembl", "http"}
+    # otter's filter_get with a long argument list, and otter's bam_get / bigwig_get
+    otter = [u for u in urls if u.startswith("pipe:///filter_get?")]
+    assert otter and min(u.count("&") for u in otter) >= 15 and "server_script=get_gff%2F" in otter[0]
+    assert any(u.startswith(("pipe:///bam_get?", "pipe:///bigwig_get?")) for u in urls)
+    # ZMap's display stanzas, comments, both key spellings, several stylesfiles
+    for stanza in ("[ZMapWindow]", "[columns]", "[featureset-description]", "[featureset-related]", "[glyphs]",
+                   "[featureset-style]", "[Server-groups]"):
+        assert stanza in lines, stanza
+    assert sum(li.startswith("#") for li in lines) > 10
+    assert any(li.startswith("url=") for li in lines) and any(li.startswith("url = ") for li in lines)
+    assert "stylesfile=styles-rnaseq.ini" in lines or "stylesfile = styles-rnaseq.ini" in lines
+    # a partial [featureset-style]: most featuresets are drawn in their own name's style
+    mapped = text.split("[featureset-style]\n", 1)[1].split("\n\n", 1)[0].count("\n") + 1
+    featuresets = {f.strip() for li in lines if li.startswith("featuresets")
+                   for f in li.split("=", 1)[1].split(";") if f.strip()}
+    assert 0 < mapped < len(featuresets) / 2
+    styles = (a.root / "zmap" / "styles.ini").read_text()
+    assert styles.count("\n[") >= 300 and styles.count("parent-style") >= 290
+    plans = [p.read_text() for p in a.plan_files()]
+    assert any('"planType" : "QueryCopyPlan"' in p for p in plans)  # the seed's own look
+    assert any('"queryLimit": "' in p or '"queryLimit" : "' in p for p in plans)  # the seed's string form
+    loaded = [json.loads(p) for p in plans]
+    assert {p["planType"] for p in loaded} == {"IdCopyPlan", "QueryCopyPlan"}
+    assert all(p[side]["password"].startswith("${env:") for p in loaded for side in ("source", "target"))
+    assert len({p["source"]["route"] for p in loaded}) >= 4
+
+
+def test_bare_parse_reads_every_stylesfile(tmp_path: Path) -> None:
+    ws = real_shaped.workspace(0.01, data=tmp_path, externals="generated")
+    ok = subprocess.run([sys.executable, "-c", validate_bench.BARE_PARSE, "ferryman.toml"], cwd=ws.root,
+                        capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    # a key before any group: only a source's own stylesfile holds it, and the bare parse trips on it
+    rnaseq = ws.root / "zmap" / "styles-rnaseq.ini"
+    rnaseq.write_text("mode=graph\n" + rnaseq.read_text())
+    bad = subprocess.run([sys.executable, "-c", validate_bench.BARE_PARSE, "ferryman.toml"], cwd=ws.root,
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "TypeError" in bad.stderr
 
 
 def test_sizes_at_full_scale_are_design_8() -> None:
