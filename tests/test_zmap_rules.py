@@ -566,6 +566,23 @@ def test_stylesfile_missing_or_broken(tmp_path: Path) -> None:
     )
 
 
+def test_a_stylesfile_many_stanzas_name_is_read_and_reported_once(tmp_path: Path) -> None:
+    # real configs give each RNA-seq source its own `stylesfile = styles-rnaseq.ini`: one file,
+    # read once, and one report where it is first named, counting the other stanzas
+    names = [f"rna{i}" for i in range(40)]
+    stanzas = "".join(f"\n[{n}]\nurl = file:///{n}.bam\nfeaturesets = {n}\nstylesfile = ./gone.ini\n" for n in names)
+    also = "".join(f"\n[{n}]\nurl = file:///{n}.gff\nfeaturesets = x\nstylesfile = other.ini\n" for n in ("o1", "o2"))
+    make(tmp_path, {"ZMap": f"[ZMap]\nsources = {' ; '.join(names)} ; o1 ; o2\n{stanzas}{also}"})
+    code, lines = validate(tmp_path, "--quiet", "ZMap")
+    assert code == 1
+    assert lines == [
+        "ZMap:7:1: error[ZM317]: stylesfile ./gone.ini does not exist (also named in 39 other stanzas) "
+        "(at $.rna0.stylesfile)",
+        "ZMap:207:1: error[ZM317]: stylesfile other.ini does not exist (also named in 1 other stanza) "
+        "(at $.o1.stylesfile)",
+    ]
+
+
 def test_styles_file_rules(tmp_path: Path) -> None:
     make(
         tmp_path,

@@ -7,7 +7,7 @@ Decisions:
 * styles: a source names the styles in its `styles` list, and one per featureset — the style
   `[featureset-style]` maps it to, else the style of the featureset's own name (ZMap's rule).
   Names compare as ZMap compares them, ASCII case-insensitively. acedb sources serve their own.
-* a problem shared by many sources (one missing script, one missing style) is reported once, at
+* a problem shared by many sources (one missing script, one missing style, one stylesfile) is reported once, at
   its first use, with the number of other uses.
 """
 
@@ -366,23 +366,25 @@ class _StyleUse:
     others: int = 0
 
 
-def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings) -> _Styles:
+def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings, also: str = "") -> _Styles:
+    """The style names of the stylesfile at `path` (named `shown` at `at`); a problem with it is
+    reported there, followed by `also` (where else the file is named)."""
     if not os.path.isfile(path):
-        _report(findings, ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist", at)
+        _report(findings, ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist{also}", at)
         return _Styles(None)
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        _report(findings, ZM_STYLESFILE_BROKEN, f"stylesfile {shown} cannot be read: {reason}", at)
+        _report(findings, ZM_STYLESFILE_BROKEN, f"stylesfile {shown} cannot be read: {reason}{also}", at)
         return _Styles(None)
     kf = gkeyfile.parse(text)
     errors = [p for p in kf.problems if p.code.severity.value == "error"]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        msg = f"stylesfile {shown} cannot be read: line {first.line}: {first.message}{more}"
+        msg = f"stylesfile {shown} cannot be read: line {first.line}: {first.message}{more}{also}"
         _report(findings, ZM_STYLESFILE_BROKEN, msg, at)
         return _Styles(None)
     return _Styles({name.lower() for name in kf.groups})
@@ -397,27 +399,34 @@ def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: st
             shown = ", ".join(without[:3]) + (f" and {len(without) - 3} more" if len(without) > 3 else "")
             msg = f"no stylesfile in [ZMap] and no acedb:// source: the styles of {shown} are not defined"
             _report(findings, ZM_NO_STYLESFILE, msg, (ZMAP,))
-    loaded: dict[JsonPath, _Styles] = {}
     fs_style = {k.lower(): v for k, v in _dict(data.get("featureset-style")).items() if isinstance(v, str)}
-    # which stylesfile each source takes its styles from (acedb serves its own), and the sources
-    # of the stylesfiles that miss a style the sources name: those are walked one by one
-    users: dict[JsonPath, list[ZMapSource]] = {}
+    # the sources that take their styles from each stylesfile (acedb serves its own), by the file's
+    # path: a file that many stanzas name is read once, and a problem with it reported once, where
+    # it is first named, with the number of other stanzas naming it
+    path_of: dict[str, str] = {}  # stylesfile as written -> its normalized path
+    users: dict[str, list[ZMapSource]] = {}
     for source in listed:
         if source.stylesfile is not None and source.scheme != "acedb":
-            users.setdefault(source.stylesfile[1], []).append(source)
-    walk: set[str] = set()
-    for at, using in users.items():
-        file_value = using[0].stylesfile[0] if using[0].stylesfile else ""
-        path = os.path.normpath(os.path.join(base, file_value))
-        styles = loaded[at] = _load_styles(path, file_value, at, findings)
+            written = source.stylesfile[0]
+            path = path_of.get(written)
+            if path is None:
+                path = path_of[written] = os.path.normpath(os.path.join(base, written))
+            users.setdefault(path, []).append(source)
+    loaded: dict[str, _Styles] = {}
+    walk: set[str] = set()  # the sources of stylesfiles that miss a style some source names
+    for path, using in users.items():
+        file_value, at = using[0].stylesfile or ("", ())
+        others = len({s.stylesfile[1] for s in using if s.stylesfile is not None}) - 1
+        also = f" (also named in {others} other stanza{'s' if others != 1 else ''})" if others else ""
+        styles = loaded[path] = _load_styles(path, file_value, at, findings, also)
         if styles.names is not None and not _all_styles_defined([data[s.name] for s in using], fs_style, styles.names):
             walk.update(s.name for s in using)
     missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
     for source in listed:
         if source.name not in walk or source.stylesfile is None:
             continue
-        file_value, at = source.stylesfile
-        defined = loaded[at].names
+        file_value = source.stylesfile[0]
+        defined = loaded[path_of[file_value]].names
         assert defined is not None
         for ref, style, featureset in _missing_style_refs(source.name, data[source.name], fs_style, defined):
             key = (file_value, style.lower())
