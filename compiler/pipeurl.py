@@ -55,7 +55,7 @@ def parse_pipe_url(url: str) -> PipeUrl:
     rest = url[len(SCHEME) :]
     rest = rest.split("#", 1)[0]  # the fragment is ignored
     hier, _, query = rest.partition("?")
-    args = tuple(piece for piece in query.split("&") if piece)
+    args = tuple(filter(None, query.split("&")))  # empty pieces dropped
     slash = hier.find("/")
     if slash < 0:
         # no path: the short form, a script name where the host would be
