@@ -651,8 +651,7 @@ def fast_parse(text: str) -> dict[str, dict[str, str]] | None:
     if not _all_blank(text, text.count("\n") - len(lines)):
         return None  # some line is none of the simple forms
     groups: dict[str, dict[str, str]] = {}
-    before: dict[str, str] = {}  # keys before the first group land here
-    group = before
+    group: dict[str, str] = {}  # keys before the first group land here, and then miss the count
     comments = 0
     for key, value, name in lines:
         if key:
@@ -661,7 +660,7 @@ def fast_parse(text: str) -> dict[str, dict[str, str]] | None:
             group = groups[name] = {}
         else:
             comments += 1
-    if before or len(groups) + sum(map(len, groups.values())) + comments != len(lines):
+    if len(groups) + sum(map(len, groups.values())) + comments != len(lines):
         return None  # a key before the first group, a repeated group or a key repeated in its group
     return groups
 
