@@ -114,6 +114,7 @@ def test_the_benchmark_config_takes_the_fast_path_and_agrees(tmp_path: Path) -> 
         "[g]\nk = x&\n\ny = 1\n",  # a value ending in & before a blank line
         "[ZMap]\nsources = a ; b\n[a]\ndelayed = true\ntimeout = -7\nurl = pipe:///x?a=1&\n",
         "[g]\nk = \\\\s \\t\n",  # escapes are decoded by the shared core
+        "[g]\nk = \x0b a\x1cb\rc \x0c\r\n",  # control characters: inside a value kept, around it stripped
     ],
 )
 def test_the_fast_path_answers_clean_text_exactly(text: str) -> None:
@@ -127,10 +128,11 @@ def test_the_fast_path_answers_clean_text_exactly(text: str) -> None:
         "[g]\nk = 1\nk = 2\n",  # repeated key
         "[g]\n[h]\n[g]\n",  # repeated group
         "[g]\nname[de] = x\n",  # locale key
-        "[g]\nk = a\x0bb\n",  # control character
+        "[g]\nk\x0b = v\n",  # a control character outside a value
+        "[g]\nurl = x&\x0b\n  b=2\n",  # continued: the value ends in & once stripped
         "[g]\nk = caf\u00e9\n",  # not ASCII
         "[g]\nk = \u00a0v\n",  # a blank that str.strip removes
-        "[g]\nk = v\rw\n",  # a lone CR
+        "[g]\rk = v\n",  # a lone CR outside a value
         "[g]\nurl = pipe:///x?a=1&\n  b=2\n",  # continued value
         "[g]\nurl = pipe:///x?a=1&\n  [h]\n",  # an indented line after & is the reference's to read
         "[g]\nnot a pair\n",

@@ -612,26 +612,27 @@ def diagnostics(kf: KeyFile, display: str) -> list[Diagnostic]:
 # -- the fast path (docs/formats.md, "Fast path") ------------------------------------------------
 # The lines of a clean file, each matched from the "\n" before it (the text gets one in front):
 # a `key = value` line (group 1: a key of printable ASCII without =, [ or ], not starting with #,
-# blanks only between words; group 2: the value, trimmed, printable ASCII and tabs), a `[group]`
-# header (group 3: a name of printable ASCII without [ or ]) or a comment line (no group); a `\r`
-# only right before the line end. Blank lines are counted apart. Every line is one of these exactly
-# when the counts add up to the number of lines: any other line (a syntax problem, a locale key
-# `k[de]`, a control character, a non-ASCII character) makes them differ, and the reference `parse`
-# runs instead.
-# possessive quantifiers (Python 3.11+) match the same here, as each piece has one way to match,
-# but keep no backtracking state: a sixth faster on a large config
+# blanks only between words; group 2: the value as `parse` keeps it, `str.strip`ped: whitespace
+# around it goes, whatever is inside stays), a `[group]` header (group 3: a name of printable ASCII
+# without [ or ]) or a comment line (no group); a `\r` only right before the line end (or inside a
+# value or comment). Blank lines are counted apart. Every line is one of these exactly when the
+# counts add up to the number of lines: any other line (a syntax problem, a locale key `k[de]`, a
+# control character outside a value or comment) makes them differ, and the reference `parse` runs
+# instead. The text is ASCII, so `\s` is the whitespace `str.strip` removes.
+# Possessive quantifiers (Python 3.11+) match the same here, as each piece has one way to match,
+# but keep no backtracking state: a sixth faster on a large config.
 _P = "+" if sys.version_info >= (3, 11) else ""
 _EOL = rf"[ \t]*{_P}\r?(?=\n|\Z)"  # trailing blanks, an optional \r, then the line end
 _NAME = r"[\x20-\x5a\x5c\x5e-\x7e]"  # printable ASCII but [ ]
 _KEY_FIRST = r"[\x21\x22\x24-\x3c\x3e-\x5a\x5c\x5e-\x7e]"  # printable ASCII but blank # = [ ]
 _KEY_CHAR = r"[\x21-\x3c\x3e-\x5a\x5c\x5e-\x7e]"  # printable ASCII but blank = [ ]
 _KEY = rf"{_KEY_FIRST}{_KEY_CHAR}*{_P}(?:[ \t]+{_P}{_KEY_CHAR}+{_P})*{_P}"  # words, blanks between
-_VALUE = r"[\t\x20-\x7e]*[\x21-\x7e]|"  # printable ASCII and tabs, trimmed (or empty)
-_FAST_LINE = re.compile(rf"\n[ \t]*(?:({_KEY})[ \t]*=[ \t]*({_VALUE}){_EOL}|\[({_NAME}+)\]{_EOL}|#[^\n]*)")
+_VALUE = r"[^\S\n]*" + _P + r"([^\n]*\S|)[^\S\n]*" + _P + r"(?=\n|\Z)"  # `str.strip` of the rest of the line
+_FAST_LINE = re.compile(rf"\n[ \t]*(?:({_KEY})[ \t]*=" + _VALUE + rf"|\[({_NAME}+)\]{_EOL}|#[^\n]*)")
 # a blank line (an empty group, so that `findall` makes no string per line)
 _BLANK_LINE = re.compile(rf"\n{_EOL}()")
 # a value ending in `&` followed by an indented line: maybe a continued value (the reference decides)
-_MAYBE_CONTINUED = re.compile(r"&[ \t]*\r?\n[ \t]")
+_MAYBE_CONTINUED = re.compile(r"&[^\S\n]*\n[ \t]")
 
 
 def fast_parse(text: str) -> dict[str, dict[str, str]] | None:
