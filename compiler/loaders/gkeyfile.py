@@ -24,9 +24,9 @@ editor and only ever breaks paths); write `\\s` to keep a trailing space.
 Two paths, one definition (docs/formats.md, "Fast path"). `parse` is the reference: a
 hand-written loop that records positions as it goes and alone makes messages. `load_text` first
 tries `fast_parse`, a few whole-text regular expressions run in C that answer only for a clean
-file (ASCII; no control character but tab and line ends; only blank, comment, `[group]` and
-simple `key = value` lines; no repeated key or group, no locale key, no continued value) and
-otherwise return None. Both paths share one `normalize_values` core; when it finds a problem on
+file (ASCII; only blank, comment, `[group]` and simple `key = value` lines; no control
+character outside values and comments; no repeated key or group, no locale key, no value that
+may be continued) and otherwise return None. Both paths share one `normalize_values` core; when it finds a problem on
 the fast path, the reference path runs so the problem is located as always. A fast-path document
 locates lazily: its locator runs `parse` on the first call (a locator is only called when
 something is reported). List item positions are worked out from the raw value likewise.
@@ -640,11 +640,13 @@ def fast_parse(text: str) -> dict[str, dict[str, str]] | None:
     text has anything this path does not handle (then `parse` decides, and alone reports).
 
     A clean file is ASCII, has only blank, comment, `[group]` and `key = value` lines (no
-    control character but tab outside comments, and `\\r` only before a line end), no key before
-    the first group, no repeated key or group, no locale key, and no value ending in `&` followed
-    by an indented line. For such a file `parse` reports no problem at all, so None is also the
-    answer whenever `parse` would report something.
+    control character but tab outside values and comments, and `\\r` outside them only before a
+    line end), no key before the first group, no repeated key or group, no locale key, and no
+    value ending in `&` followed by an indented line. For such a file `parse` reports no problem
+    at all, so None is also the answer whenever `parse` would report something. Raw values are
+    as `parse` keeps them: trimmed with `str.strip`, escapes not decoded.
     """
+    # ASCII only: no Unicode blank to weigh against str.strip, and a quick way out otherwise
     if not text.isascii() or _MAYBE_CONTINUED.search(text) is not None:
         return None
     text = "\n" + text
