@@ -24,12 +24,13 @@ editor and only ever breaks paths); write `\\s` to keep a trailing space.
 Two paths, one definition (docs/formats.md, "Fast path"). `parse` is the reference: a
 hand-written loop that records positions as it goes and alone makes messages. `load_text` first
 tries `fast_parse`, a few whole-text regular expressions run in C that answer only for a clean
-file (ASCII; only blank, comment, `[group]` and simple `key = value` lines; no control
-character outside values and comments; no repeated key or group, no locale key, no value that
-may be continued) and otherwise return None. Both paths share one `normalize_values` core; when it finds a problem on
-the fast path, the reference path runs so the problem is located as always. A fast-path document
-locates lazily: its locator runs `parse` on the first call (a locator is only called when
-something is reported). List item positions are worked out from the raw value likewise.
+file (ASCII; only blank, comment, `[group]` and simple `key = value` lines; no control character
+outside values and comments; no repeated key or group, no locale key, no value that may be
+continued) and otherwise return None. Both paths share one `normalize_values` core; when it finds
+a problem on the fast path, the reference path runs so the problem is located as always. A
+fast-path document locates lazily: its locator runs `parse` on the first call (a locator is only
+called when something is reported). List item positions are worked out from the raw value
+likewise.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from collections.abc import Iterator
 from typing import Any, Literal, NamedTuple
 
 from ..diagnostics import Diagnostic, JsonPath
-from ..document import Code, Document, define
+from ..document import Code, Document, Locator, define
 from ..secrets import mask_text
 from . import LoadResult
 
@@ -543,7 +544,7 @@ def normalize_values(
         types = _NO_TYPES if styles else NON_SOURCE_STANZAS.get(name, SOURCE_KEY_TYPES)
         if not types and types is not None and not escapes:
             continue  # only strings, as written
-        bad: list[str] | None = None
+        bad: list[str] = []
         for key, value in group.items():
             vtype = "list" if types is None else types.get(key)
             if not escapes or "\\" not in value:
@@ -559,8 +560,8 @@ def normalize_values(
                 group[key] = _typed(value, key, vtype, keep_semicolon=styles)
             except _BadValue as exc:
                 problems.append(ValueProblem(name, key, exc.offset, exc.code, exc.message))
-                bad = [*(bad or ()), key]
-        for key in bad or ():
+                bad.append(key)
+        for key in bad:
             del group[key]
     return raw, problems
 
@@ -627,8 +628,8 @@ _NAME = r"[\x20-\x5a\x5c\x5e-\x7e]"  # printable ASCII but [ ]
 _KEY_FIRST = r"[\x21\x22\x24-\x3c\x3e-\x5a\x5c\x5e-\x7e]"  # printable ASCII but blank # = [ ]
 _KEY_CHAR = r"[\x21-\x3c\x3e-\x5a\x5c\x5e-\x7e]"  # printable ASCII but blank = [ ]
 _KEY = rf"{_KEY_FIRST}{_KEY_CHAR}*{_P}(?:[ \t]+{_P}{_KEY_CHAR}+{_P})*{_P}"  # words, blanks between
-_VALUE = r"[^\S\n]*" + _P + r"([^\n]*\S|)[^\S\n]*" + _P + r"(?=\n|\Z)"  # `str.strip` of the rest of the line
-_FAST_LINE = re.compile(rf"\n[ \t]*(?:({_KEY})[ \t]*=" + _VALUE + rf"|\[({_NAME}+)\]{_EOL}|#[^\n]*)")
+_VALUE = rf"[^\S\n]*{_P}([^\n]*\S|)[^\S\n]*{_P}(?=\n|\Z)"  # the rest of the line, str.strip-ped
+_FAST_LINE = re.compile(rf"\n[ \t]*(?:({_KEY})[ \t]*={_VALUE}|\[({_NAME}+)\]{_EOL}|#[^\n]*)")
 # a blank line (an empty group, so that `findall` makes no string per line)
 _BLANK_LINE = re.compile(rf"\n{_EOL}()")
 # a value ending in `&` followed by an indented line: maybe a continued value (the reference decides)
@@ -677,15 +678,14 @@ def _all_blank(text: str, left: int) -> bool:
     return left == len(_BLANK_LINE.findall(text))
 
 
-def _lazy_locator(text: str) -> Any:
+def _lazy_locator(text: str) -> Locator:
     """A locator for a fast-path document: the reference `parse` runs on its first call, once."""
-    found: list[Any] = []
+    found: list[Locator] = []
 
     def locate(path: JsonPath) -> tuple[int, int]:
         if not found:
             found.append(locator(parse(text)))
-        result: tuple[int, int] = found[0](path)
-        return result
+        return found[0](path)
 
     return locate
 
