@@ -616,10 +616,10 @@ def diagnostics(kf: KeyFile, display: str) -> list[Diagnostic]:
 # blanks only between words; group 2: the value as `parse` keeps it, `str.strip`ped: whitespace
 # around it goes, whatever is inside stays), a `[group]` header (group 3: a name of printable ASCII
 # without [ or ]) or a comment line (no group); a `\r` only right before the line end (or inside a
-# value or comment). Blank lines are counted apart. Every line is one of these exactly when the
-# counts add up to the number of lines: any other line (a syntax problem, a locale key `k[de]`, a
-# control character outside a value or comment) makes them differ, and the reference `parse` runs
-# instead. The text is ASCII, so `\s` is the whitespace `str.strip` removes.
+# value or comment). `split` on this pattern gives the groups of each line and, between them, the
+# lines that matched nothing: those must all be blank. Any other line (a syntax problem, a locale
+# key `k[de]`, a control character outside a value or comment) stays there, and the reference
+# `parse` runs instead. The text is ASCII, so `\s` is the whitespace `str.strip` removes.
 # Possessive quantifiers (Python 3.11+) match the same here, as each piece has one way to match,
 # but keep no backtracking state: a sixth faster on a large config.
 _P = "+" if sys.version_info >= (3, 11) else ""
@@ -630,8 +630,8 @@ _KEY_CHAR = r"[\x21-\x3c\x3e-\x5a\x5c\x5e-\x7e]"  # printable ASCII but blank = 
 _KEY = rf"{_KEY_FIRST}{_KEY_CHAR}*{_P}(?:[ \t]+{_P}{_KEY_CHAR}+{_P})*{_P}"  # words, blanks between
 _VALUE = rf"[^\S\n]*{_P}([^\n]*\S|)[^\S\n]*{_P}(?=\n|\Z)"  # the rest of the line, str.strip-ped
 _FAST_LINE = re.compile(rf"\n[ \t]*(?:({_KEY})[ \t]*={_VALUE}|\[({_NAME}+)\]{_EOL}|#[^\n]*)")
-# a blank line (an empty group, so that `findall` makes no string per line)
-_BLANK_LINE = re.compile(rf"\n{_EOL}()")
+# blank lines only (each from the "\n" before it)
+_BLANK_LINES = re.compile(r"(?:\n[ \t]*\r?)*")
 # a value ending in `&` followed by an indented line: maybe a continued value (the reference decides)
 _MAYBE_CONTINUED = re.compile(r"&[^\S\n]*\n[ \t]")
 
@@ -650,32 +650,24 @@ def fast_parse(text: str) -> dict[str, dict[str, str]] | None:
     # ASCII only: no Unicode blank to weigh against str.strip, and a quick way out otherwise
     if not text.isascii() or _MAYBE_CONTINUED.search(text) is not None:
         return None
-    text = "\n" + text
-    lines = _FAST_LINE.findall(text)
-    if not _all_blank(text, text.count("\n") - len(lines)):
+    parts = _FAST_LINE.split("\n" + text)  # unmatched text, then the 3 groups, per matched line
+    unmatched = "".join(parts[0::4])
+    if unmatched.count("\n") != len(unmatched) and _BLANK_LINES.fullmatch(unmatched) is None:
         return None  # some line is none of the simple forms
     groups: dict[str, dict[str, str]] = {}
     group: dict[str, str] = {}  # keys before the first group land here, and then miss the count
     comments = 0
-    for key, value, name in lines:
+    each = iter(parts)
+    for _, key, value, name in zip(each, each, each, each, strict=False):  # the last unmatched text is left
         if key:
             group[key] = value
         elif name:
             group = groups[name] = {}
         else:
             comments += 1
-    if len(groups) + sum(map(len, groups.values())) + comments != len(lines):
+    if len(groups) + sum(map(len, groups.values())) + comments != len(parts) // 4:
         return None  # a key before the first group, a repeated group or a key repeated in its group
     return groups
-
-
-def _all_blank(text: str, left: int) -> bool:
-    """Whether `text` ("\n" in front) has exactly `left` blank lines: a cheap lower bound first
-    (each occurrence counts one distinct blank line), the exact count when it falls short."""
-    least = text.count("\n\n") + text.endswith("\n")
-    if left == least or ("\r" in text and left == least + text.count("\n\r\n")):
-        return True
-    return left == len(_BLANK_LINE.findall(text))
 
 
 def _lazy_locator(text: str) -> Locator:
