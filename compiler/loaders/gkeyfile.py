@@ -35,12 +35,9 @@ likewise.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import re
 import sys
-from collections.abc import Iterator
 from typing import Any, Literal, NamedTuple
 
 from ..diagnostics import Diagnostic, JsonPath
@@ -682,20 +679,6 @@ def _lazy_locator(text: str) -> Locator:
     return locate
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector: the fast path builds tens of thousands of fresh,
-    acyclic dicts and lists, and the collector's passes over them (triggered by their number, and
-    finding nothing) cost about a sixth of the load (docs/formats.md, "Fast path")."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
     """Load a ZMap config (kind "zmap") or styles file (kind "styles").
 
@@ -704,9 +687,8 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
     the fast path (`fast_parse`, see the module docstring); anything else, or any value problem
     on the fast path, takes the reference path, which alone makes messages and positions.
     """
-    with _collector_paused():
-        raw = fast_parse(text)
-        data, found = ({}, []) if raw is None else normalize_values(raw, kind, escapes="\\" in text)
+    raw = fast_parse(text)
+    data, found = ({}, []) if raw is None else normalize_values(raw, kind, escapes="\\" in text)
     if raw is not None and not found:
         return LoadResult(Document(display, kind, data, text, _lazy_locator(text), fs_path), [])
     kf = parse(text)
