@@ -21,18 +21,27 @@ The format, as GLib reads it:
 Decision: trailing whitespace of a value is dropped (GLib keeps it, but it is invisible in an
 editor and only ever breaks paths); write `\\s` to keep a trailing space.
 
-The parser is hand-written so that it records positions as it goes (one pass, no regex per
-line); list item positions are worked out from the raw value only when something is reported.
+Two paths, one definition (docs/formats.md, "Fast path"). `parse` is the reference: a
+hand-written loop that records positions as it goes and alone makes messages. `load_text` first
+tries `fast_parse`, a few whole-text regular expressions run in C that answer only for a clean
+file (ASCII; only blank, comment, `[group]` and simple `key = value` lines; no control character
+outside values and comments; no repeated key or group, no locale key, no value that may be
+continued) and otherwise return None. Both paths share one `normalize_values` core; when it finds
+a problem on the fast path, the reference path runs so the problem is located as always. A
+fast-path document locates lazily: its locator runs `parse` on the first call (a locator is only
+called when something is reported). List item positions are worked out from the raw value
+likewise.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from typing import Any, Literal, NamedTuple
 
 from ..diagnostics import Diagnostic, JsonPath
-from ..document import Code, Document, define
+from ..document import Code, Document, Locator, define
 from ..secrets import mask_text
 from . import LoadResult
 
@@ -133,6 +142,7 @@ NON_SOURCE_STANZAS: dict[str, dict[str, ValueType] | None] = {
     "featureset-related": {},
 }
 
+_NO_TYPES: dict[str, ValueType] = {}  # a styles file: every value is a string
 _ESCAPES = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
 _INT32 = 2**31
 
@@ -460,38 +470,48 @@ def list_item_offsets(raw: str) -> list[int]:
     return [offset for offset, _ in _split_raw(raw)]
 
 
-def _typed(entry: Entry, kind: ValueType | None, problems: list[Problem], keep_semicolon: bool) -> Any:
-    """The decoded value of `entry` as `kind`; problems are recorded and None returned."""
+class ValueProblem(NamedTuple):
+    """A value that cannot be read as its type: where (group, key, character offset in the raw
+    value), which code and the message."""
+
+    group: str
+    key: str
+    offset: int
+    code: Code
+    message: str
+
+
+class _BadValue(Exception):
+    def __init__(self, offset: int, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.code = code
+        self.message = message
+
+
+def _typed(raw: str, key: str, kind: ValueType | None, keep_semicolon: bool) -> Any:
+    """The decoded value of `raw` (the value of `key`) as `kind`; raises `_BadValue`."""
     try:
         if kind == "list":
-            return decode_list(entry.raw)
-        text = decode_string(entry.raw, keep_semicolon=keep_semicolon)
+            return decode_list(raw)
+        text = decode_string(raw, keep_semicolon=keep_semicolon)
     except _EscapeError as exc:
-        line, col = entry.position(exc.offset)
-        problems.append(
-            Problem(GK_BAD_ESCAPE, f"value of {entry.key} {exc.message}", line, col, (entry.group, entry.key))
-        )
-        return None
-    shown = f"{entry.key} = {text}" if text else f"the empty value of {entry.key}"
+        raise _BadValue(exc.offset, GK_BAD_ESCAPE, f"value of {key} {exc.message}") from None
+    shown = f"{key} = {text}" if text else f"the empty value of {key}"
     if kind == "bool":
         if text in ("true", "1"):
             return True
         if text in ("false", "0"):
             return False
-        msg = f"{shown} is not a boolean (true, false, 1 or 0)"
-        problems.append(Problem(GK_NOT_BOOL, msg, entry.line, entry.value_col, (entry.group, entry.key)))
-        return None
+        raise _BadValue(0, GK_NOT_BOOL, f"{shown} is not a boolean (true, false, 1 or 0)")
     if kind == "int":
         digits = text[1:] if text[:1] in "+-" else text
         if digits.isascii() and digits.isdigit():
             number = int(text)
             if -_INT32 <= number < _INT32:
                 return number
-            msg = f"{shown} is out of range for an integer"
-        else:
-            msg = f"{shown} is not an integer"
-        problems.append(Problem(GK_NOT_INT, msg, entry.line, entry.value_col, (entry.group, entry.key)))
-        return None
+            raise _BadValue(0, GK_NOT_INT, f"{shown} is out of range for an integer")
+        raise _BadValue(0, GK_NOT_INT, f"{shown} is not an integer")
     return text
 
 
@@ -502,30 +522,57 @@ def zmap_key_types(group: str) -> dict[str, ValueType] | None:
     return SOURCE_KEY_TYPES
 
 
-def normalize(kf: KeyFile, kind: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
-    """The normalized form `{group: {key: value}}`. For "zmap", values are typed as ZMap reads
-    them (lists, bools, ints; other values strings); for "styles" every value is a string."""
-    problems: list[Problem] = []
-    data: dict[str, dict[str, Any]] = {}
+def normalize_values(
+    raw: dict[str, dict[str, Any]], kind: str, escapes: bool = True
+) -> tuple[dict[str, dict[str, Any]], list[ValueProblem]]:
+    """Turn raw values `{group: {key: raw value}}` into the normalized form, in place, and return
+    it with the values that could not be read (those keys are dropped).
+
+    For "zmap", values are typed as ZMap reads them (lists, bools, ints; other values strings);
+    for "styles" every value is a string. `escapes=False` promises that no raw value holds a
+    backslash (the whole text has none), so no string needs decoding: only typed keys are looked
+    at. Raw values are trimmed (as `parse` and `fast_parse` give them).
+    """
+    problems: list[ValueProblem] = []
     styles = kind == "styles"
-    for name, group in kf.groups.items():
-        types = None if styles else zmap_key_types(name)
-        out: dict[str, Any] = {}
-        for key, entry in group.entries.items():
-            vtype: ValueType | None
-            if styles:
-                vtype = None
-            elif types is None:
-                vtype = "list"
-            else:
-                vtype = types.get(key)
-            if vtype is None and "\\" not in entry.raw:
-                out[key] = entry.raw  # the common case, kept cheap
-                continue
-            value = _typed(entry, vtype, problems, keep_semicolon=styles)
-            if value is not None:
-                out[key] = value
-        data[name] = out
+    if styles and not escapes:
+        return raw, problems  # every value is the string as written
+    for name, group in raw.items():
+        types = _NO_TYPES if styles else NON_SOURCE_STANZAS.get(name, SOURCE_KEY_TYPES)
+        if not types and types is not None and not escapes:
+            continue  # only strings, as written
+        bad: list[str] = []
+        for key, value in group.items():
+            vtype = "list" if types is None else types.get(key)
+            if not escapes or "\\" not in value:
+                if vtype is None:
+                    continue  # the common case, kept cheap: a string as written
+                if vtype == "list":  # decode_list of a trimmed value without escapes
+                    if ";" in value:
+                        group[key] = list(filter(None, map(str.strip, value.split(";"))))
+                    else:
+                        group[key] = [value] if value else []
+                    continue
+            try:
+                group[key] = _typed(value, key, vtype, keep_semicolon=styles)
+            except _BadValue as exc:
+                problems.append(ValueProblem(name, key, exc.offset, exc.code, exc.message))
+                bad.append(key)
+        for key in bad:
+            del group[key]
+    return raw, problems
+
+
+def normalize(kf: KeyFile, kind: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """The normalized form `{group: {key: value}}` of a parsed file (see `normalize_values`),
+    with each value problem located in the file."""
+    raw = {name: {key: e.raw for key, e in group.entries.items()} for name, group in kf.groups.items()}
+    data, found = normalize_values(raw, kind)
+    problems: list[Problem] = []
+    for p in found:
+        entry = kf.groups[p.group].entries[p.key]
+        line, col = entry.position(p.offset)
+        problems.append(Problem(p.code, p.message, line, col, (p.group, p.key)))
     return data, problems
 
 
@@ -560,12 +607,90 @@ def diagnostics(kf: KeyFile, display: str) -> list[Diagnostic]:
     return [_diagnostic(display, p) for p in kf.problems]
 
 
+# -- the fast path (docs/formats.md, "Fast path") ------------------------------------------------
+# The lines of a clean file, each matched from the "\n" before it (the text gets one in front):
+# a `key = value` line (group 1: a key of printable ASCII without =, [ or ], not starting with #,
+# blanks only between words; group 2: the value as `parse` keeps it, `str.strip`ped: whitespace
+# around it goes, whatever is inside stays), a `[group]` header (group 3: a name of printable ASCII
+# without [ or ]) or a comment line (no group); a `\r` only right before the line end (or inside a
+# value or comment). `split` on this pattern gives the groups of each line and, between them, the
+# lines that matched nothing: those must all be blank. Any other line (a syntax problem, a locale
+# key `k[de]`, a control character outside a value or comment) stays there, and the reference
+# `parse` runs instead. The text is ASCII, so `\s` is the whitespace `str.strip` removes.
+# Possessive quantifiers (Python 3.11+) match the same here, as each piece has one way to match,
+# but keep no backtracking state: a sixth faster on a large config.
+_P = "+" if sys.version_info >= (3, 11) else ""
+_EOL = rf"[ \t]*{_P}\r?(?=\n|\Z)"  # trailing blanks, an optional \r, then the line end
+_NAME = r"[\x20-\x5a\x5c\x5e-\x7e]"  # printable ASCII but [ ]
+_KEY_FIRST = r"[\x21\x22\x24-\x3c\x3e-\x5a\x5c\x5e-\x7e]"  # printable ASCII but blank # = [ ]
+_KEY_CHAR = r"[\x21-\x3c\x3e-\x5a\x5c\x5e-\x7e]"  # printable ASCII but blank = [ ]
+_KEY = rf"{_KEY_FIRST}{_KEY_CHAR}*{_P}(?:[ \t]+{_P}{_KEY_CHAR}+{_P})*{_P}"  # words, blanks between
+_VALUE = rf"[^\S\n]*{_P}([^\n]*\S|)[^\S\n]*{_P}(?=\n|\Z)"  # the rest of the line, str.strip-ped
+_FAST_LINE = re.compile(rf"\n[ \t]*(?:({_KEY})[ \t]*={_VALUE}|\[({_NAME}+)\]{_EOL}|#[^\n]*)")
+# blank lines only (each from the "\n" before it)
+_BLANK_LINES = re.compile(r"(?:\n[ \t]*\r?)*")
+# a value ending in `&` followed by an indented line: maybe a continued value (the reference decides)
+_MAYBE_CONTINUED = re.compile(r"&[^\S\n]*\n[ \t]")
+
+
+def fast_parse(text: str) -> dict[str, dict[str, str]] | None:
+    """`{group: {key: raw value}}` of a clean file, exactly as `parse` reads it, or None when the
+    text has anything this path does not handle (then `parse` decides, and alone reports).
+
+    A clean file is ASCII, has only blank, comment, `[group]` and `key = value` lines (no
+    control character but tab outside values and comments, and `\\r` outside them only before a
+    line end), no key before the first group, no repeated key or group, no locale key, and no
+    value ending in `&` followed by an indented line. For such a file `parse` reports no problem
+    at all, so None is also the answer whenever `parse` would report something. Raw values are
+    as `parse` keeps them: trimmed with `str.strip`, escapes not decoded.
+    """
+    # ASCII only: no Unicode blank to weigh against str.strip, and a quick way out otherwise
+    if not text.isascii() or _MAYBE_CONTINUED.search(text) is not None:
+        return None
+    parts = _FAST_LINE.split("\n" + text)  # unmatched text, then the 3 groups, per matched line
+    unmatched = "".join(parts[0::4])
+    if unmatched.count("\n") != len(unmatched) and _BLANK_LINES.fullmatch(unmatched) is None:
+        return None  # some line is none of the simple forms
+    groups: dict[str, dict[str, str]] = {}
+    group: dict[str, str] = {}  # keys before the first group land here, and then miss the count
+    comments = 0
+    each = iter(parts)
+    for _, key, value, name in zip(each, each, each, each, strict=False):  # the last unmatched text is left
+        if key:
+            group[key] = value
+        elif name:
+            group = groups[name] = {}
+        else:
+            comments += 1
+    if len(groups) + sum(map(len, groups.values())) + comments != len(parts) // 4:
+        return None  # a key before the first group, a repeated group or a key repeated in its group
+    return groups
+
+
+def _lazy_locator(text: str) -> Locator:
+    """A locator for a fast-path document: the reference `parse` runs on its first call, once."""
+    found: list[Locator] = []
+
+    def locate(path: JsonPath) -> tuple[int, int]:
+        if not found:
+            found.append(locator(parse(text)))
+        return found[0](path)
+
+    return locate
+
+
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
     """Load a ZMap config (kind "zmap") or styles file (kind "styles").
 
     Any error (syntax, escape, boolean, integer) means no document: every error is reported and
-    the rules do not run on a partial file. Warnings come with the document.
+    the rules do not run on a partial file. Warnings come with the document. A clean file takes
+    the fast path (`fast_parse`, see the module docstring); anything else, or any value problem
+    on the fast path, takes the reference path, which alone makes messages and positions.
     """
+    raw = fast_parse(text)
+    data, found = ({}, []) if raw is None else normalize_values(raw, kind, escapes="\\" in text)
+    if raw is not None and not found:
+        return LoadResult(Document(display, kind, data, text, _lazy_locator(text), fs_path), [])
     kf = parse(text)
     data, value_problems = normalize(kf, kind)
     problems = kf.problems + value_problems
