@@ -337,9 +337,12 @@ def _input_files(loaded: LoadedWorkspace, zmap: ZMapConfig | None) -> list[str]:
     """The manifest, the files it names, and the stylesfiles the ZMap config names."""
     files = dict.fromkeys(loaded.files)
     if zmap is not None:
-        named = {zmapconfig.stylesfile(loaded.data(zmap.path)), *(s.stylesfile for s in zmap.sources)}
-        for entry in sorted(n for n in named if n is not None):
-            path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), entry[0]))
+        shared = zmapconfig.stylesfile(loaded.data(zmap.path))
+        named = {s.stylesfile[0] for s in zmap.sources if s.stylesfile is not None}
+        if shared is not None:
+            named.add(shared[0])
+        for entry in sorted(named):
+            path = os.path.normpath(os.path.join(os.path.dirname(zmap.path), entry))
             if os.path.isfile(path):
                 files.setdefault(path)
     return list(files)
