@@ -355,30 +355,26 @@ def _check_script(path: str, use: _ScriptUse, base: str, findings: Findings) -> 
 
 
 @dataclasses.dataclass
-class _Styles:
-    names: set[str] | None  # lower-cased style names; None when the file is unusable
-
-
-@dataclasses.dataclass
 class _StyleUse:
     at: JsonPath
     message: str
     others: int = 0
 
 
-def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings, also: str = "") -> _Styles:
-    """The style names of the stylesfile at `path` (named `shown` at `at`); a problem with it is
-    reported there, followed by `also` (where else the file is named)."""
+def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings, also: str = "") -> set[str] | None:
+    """The style names (lower case) of the stylesfile at `path` (named `shown` at `at`), or None
+    when it is unusable: then the problem is reported there, followed by `also` (where else the
+    file is named)."""
     if not os.path.isfile(path):
         _report(findings, ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist{also}", at)
-        return _Styles(None)
+        return None
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
         _report(findings, ZM_STYLESFILE_BROKEN, f"stylesfile {shown} cannot be read: {reason}{also}", at)
-        return _Styles(None)
+        return None
     kf = gkeyfile.parse(text)
     errors = [p for p in kf.problems if p.code.severity.value == "error"]
     if errors:
@@ -386,8 +382,8 @@ def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings, also: 
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         msg = f"stylesfile {shown} cannot be read: line {first.line}: {first.message}{more}{also}"
         _report(findings, ZM_STYLESFILE_BROKEN, msg, at)
-        return _Styles(None)
-    return _Styles({name.lower() for name in kf.groups})
+        return None
+    return {name.lower() for name in kf.groups}
 
 
 def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: str, findings: Findings) -> None:
@@ -412,21 +408,21 @@ def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: st
             if path is None:
                 path = path_of[written] = os.path.normpath(os.path.join(base, written))
             users.setdefault(path, []).append(source)
-    loaded: dict[str, _Styles] = {}
+    loaded: dict[str, set[str] | None] = {}
     walk: set[str] = set()  # the sources of stylesfiles that miss a style some source names
     for path, using in users.items():
         file_value, at = using[0].stylesfile or ("", ())
         others = len({s.stylesfile[1] for s in using if s.stylesfile is not None}) - 1
         also = f" (also named in {others} other stanza{'s' if others != 1 else ''})" if others else ""
         styles = loaded[path] = _load_styles(path, file_value, at, findings, also)
-        if styles.names is not None and not _all_styles_defined([data[s.name] for s in using], fs_style, styles.names):
+        if styles is not None and not _all_styles_defined([data[s.name] for s in using], fs_style, styles):
             walk.update(s.name for s in using)
     missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
     for source in listed:
         if source.name not in walk or source.stylesfile is None:
             continue
         file_value = source.stylesfile[0]
-        defined = loaded[path_of[file_value]].names
+        defined = loaded[path_of[file_value]]
         assert defined is not None
         for ref, style, featureset in _missing_style_refs(source.name, data[source.name], fs_style, defined):
             key = (file_value, style.lower())
