@@ -52,7 +52,46 @@ def _float(text: str) -> float:
     return value
 
 
+class _Duplicate(Exception):
+    """A key given twice in one object (raised from the shared decoder's hook, see `load_text`)."""
+
+
+def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(items)
+    if len(obj) != len(items):
+        raise _Duplicate
+    return obj
+
+
+# made once: the common file has no duplicate key, and this decoder keeps no state between files
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float)
+
+
+class _Locator:
+    """`locate` bound to one text (a plain object rather than a closure per file)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, path: JsonPath) -> tuple[int, int]:
+        return locate(self.text, path)
+
+
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
+    """Parse `text` (a JSON document) into a `Document`, or the located diagnostics of why not.
+
+    The shared decoder stops at the first key given twice; the file is then parsed again to the
+    end, noting duplicates, so that a later syntax or number error is still the one reported,
+    as when duplicates are only noted (IO103/IO107/IO111 take precedence over IO110)."""
+    try:
+        return _load(text, display, kind, fs_path, _DECODER)
+    except _Duplicate:
+        return _load_noting_duplicates(text, display, kind, fs_path)
+
+
+def _load_noting_duplicates(text: str, display: str, kind: str, fs_path: str | None) -> LoadResult:
     duplicated = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -63,8 +102,26 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         return obj
 
     decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_constant=_constant, parse_float=_float)
+    data = _parse(text, display, decoder)
+    if isinstance(data, LoadResult):
+        return data
+    if duplicated:
+        return LoadResult(None, _duplicate_keys(text, display))
+    return _loaded(text, display, kind, fs_path, data)
+
+
+def _load(text: str, display: str, kind: str, fs_path: str | None, decoder: json.JSONDecoder) -> LoadResult:
+    data = _parse(text, display, decoder)
+    if isinstance(data, LoadResult):
+        return data
+    return _loaded(text, display, kind, fs_path, data)
+
+
+def _parse(text: str, display: str, decoder: json.JSONDecoder) -> Any:
+    """The data of `text`, or a `LoadResult` saying why it cannot be read (a data value is never
+    a LoadResult: the parser makes only JSON types)."""
     try:
-        data = decoder.decode(text)
+        return decoder.decode(text)
     except _NotANumber as exc:
         return LoadResult(None, [_bad_number(text, display, str(exc))])
     except json.JSONDecodeError as exc:
@@ -81,13 +138,14 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, line, col)])
     except ValueError:  # an integer past the int-string limit (the only other ValueError the parser raises)
         return LoadResult(None, [_long_integer(text, display)])
-    if duplicated:
-        return LoadResult(None, _duplicate_keys(text, display))
+
+
+def _loaded(text: str, display: str, kind: str, fs_path: str | None, data: Any) -> LoadResult:
     depth_at = _depth_exceeded(text) if _may_be_deep(text) else None
     if depth_at is not None:
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, *depth_at)])
-    return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+    return LoadResult(Document(display, kind, data, text, _Locator(text), fs_path), [])
 
 
 # tokens outside strings: a string (skipped), or a number / bare word (checked)
