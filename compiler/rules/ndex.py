@@ -41,6 +41,7 @@ from ..copyplan import (
     QUERY_PLAN,
     SERVER_FIELDS,
     UPDATE_TARGET_ALIAS,
+    UUID,
     as_bool,
     is_uuid,
     route_base,
@@ -134,6 +135,11 @@ ND_UPDATE_TARGET_TWICE = define(
 )
 
 _V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
+_PLAN_FIELD_SET = frozenset(PLAN_FIELDS)
+_SERVER_FIELD_SET = frozenset(SERVER_FIELDS)
+# an idList of UUIDs joined by "," (36 characters each): one match checks a whole list (see _all_distinct_uuids)
+_UUID_LIST = re.compile(f"(?:{UUID.pattern},)*{UUID.pattern}")
+_UUID_LENGTH = 36
 _KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
 # a name that a malformed reference was probably meant to carry: `$env:X`, `${ENV:X}`, `{env:X}`
 _INTENDED_NAME = re.compile(r"(?i)^\$?\{?\s*env\s*[:{(]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[})]?$")
@@ -168,6 +174,9 @@ def _other_plan_fields(plan_type: Any) -> tuple[str, ...]:
 
 
 def _check_fields(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
+    names = data.keys()
+    if names <= _PLAN_FIELD_SET and names.isdisjoint(other):
+        return  # the common case: every field known and of this plan type (nothing the loop reports)
     plan_type = data.get("planType")
     for name in data:
         if name in other:
@@ -209,9 +218,10 @@ def _resembles(name: str, known: tuple[str, ...]) -> str | None:
 
 
 def _check_server(side: str, server: dict[str, Any], findings: Findings) -> None:
-    for name in server:
-        if name not in SERVER_FIELDS:
-            _report_unknown(name, SERVER_FIELDS, (side, name), f" in {side}", findings)
+    if not server.keys() <= _SERVER_FIELD_SET:
+        for name in server:
+            if name not in _SERVER_FIELD_SET:
+                _report_unknown(name, SERVER_FIELDS, (side, name), f" in {side}", findings)
     route = server.get("route")
     if isinstance(route, str):
         _check_route(side, route, findings)
@@ -319,6 +329,8 @@ def _route_hint(parts: SplitResult) -> str | None:
 
 
 def _check_password(side: str, password: Any, findings: Findings) -> None:
+    if type(password) is str and REFERENCE.fullmatch(password) is not None:
+        return  # the common case, `${env:NAME}`: well formed (ND407) and not literal (ND406)
     at: JsonPath = (side, "password")
     if not isinstance(password, str):
         # the type is named, never the value: it may be a secret all the same
@@ -342,6 +354,8 @@ def _check_id_list(ids: Any, findings: Findings) -> None:
     if not ids:
         findings.report(ND_EMPTY_ID_LIST, "idList is empty: this plan copies nothing", ("idList",))
         return
+    if _all_distinct_uuids(ids):
+        return  # the common case, decided for the whole list at once; else each item is checked to report it
     first_at: dict[str, int] = {}
     for i, item in enumerate(ids):
         at: JsonPath = ("idList", i)
@@ -357,6 +371,22 @@ def _check_id_list(ids: Any, findings: Findings) -> None:
             findings.report(ND_DUPLICATE_ID, f"network id {_quote(item)} is already listed at idList[{j}]", at)
         else:
             first_at[key] = i
+
+
+def _all_distinct_uuids(ids: list[Any]) -> bool:
+    """True when every item of `ids` is a network UUID (`copyplan.is_uuid`) and no two are equal
+    ignoring case: the list on which `_check_id_list` reports nothing (a reference among the ids,
+    or anything else, gives False and the item-by-item check).
+
+    The items joined by "," match `_UUID_LIST` with exactly the length of that many UUIDs, so each
+    item is one UUID (a UUID holds no ","; an item holding one would leave too few separators)."""
+    try:
+        joined = ",".join(ids)
+    except TypeError:  # an item that is not a string
+        return False
+    if len(joined) != (_UUID_LENGTH + 1) * len(ids) - 1 or _UUID_LIST.fullmatch(joined) is None:
+        return False
+    return len(set(joined.lower().split(","))) == len(ids)
 
 
 def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
