@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 from hashlib import sha256
+from typing import NamedTuple
 
 from ..diagnostics import Diagnostic
 from ..document import Code, Document, define
@@ -81,8 +82,7 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         return None, [file_diagnostic(path, IO_NOT_UTF8, msg, line, col)]
 
 
-@dataclasses.dataclass(frozen=True)
-class RawText:
+class RawText(NamedTuple):
     """A file's text (None when unusable), the problems reading it, and the sha256 of its bytes."""
 
     text: str | None

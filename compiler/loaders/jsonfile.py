@@ -86,9 +86,12 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
     end, noting duplicates, so that a later syntax or number error is still the one reported,
     as when duplicates are only noted (IO103/IO107/IO111 take precedence over IO110)."""
     try:
-        return _load(text, display, kind, fs_path, _DECODER)
+        data = _DECODER.decode(text)
     except _Duplicate:
         return _load_noting_duplicates(text, display, kind, fs_path)
+    except (ValueError, RecursionError) as exc:
+        return _unreadable(text, display, exc)
+    return _loaded(text, display, kind, fs_path, data)
 
 
 def _load_noting_duplicates(text: str, display: str, kind: str, fs_path: str | None) -> LoadResult:
@@ -102,29 +105,20 @@ def _load_noting_duplicates(text: str, display: str, kind: str, fs_path: str | N
         return obj
 
     decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_constant=_constant, parse_float=_float)
-    data = _parse(text, display, decoder)
-    if isinstance(data, LoadResult):
-        return data
+    try:
+        data = decoder.decode(text)
+    except (ValueError, RecursionError) as exc:
+        return _unreadable(text, display, exc)
     if duplicated:
         return LoadResult(None, _duplicate_keys(text, display))
     return _loaded(text, display, kind, fs_path, data)
 
 
-def _load(text: str, display: str, kind: str, fs_path: str | None, decoder: json.JSONDecoder) -> LoadResult:
-    data = _parse(text, display, decoder)
-    if isinstance(data, LoadResult):
-        return data
-    return _loaded(text, display, kind, fs_path, data)
-
-
-def _parse(text: str, display: str, decoder: json.JSONDecoder) -> Any:
-    """The data of `text`, or a `LoadResult` saying why it cannot be read (a data value is never
-    a LoadResult: the parser makes only JSON types)."""
-    try:
-        return decoder.decode(text)
-    except _NotANumber as exc:
+def _unreadable(text: str, display: str, exc: ValueError | RecursionError) -> LoadResult:
+    """The diagnostic for the parser's error `exc` on `text`, located."""
+    if isinstance(exc, _NotANumber):
         return LoadResult(None, [_bad_number(text, display, str(exc))])
-    except json.JSONDecodeError as exc:
+    if isinstance(exc, json.JSONDecodeError):
         line, col, msg = exc.lineno, exc.colno, exc.msg[0].lower() + exc.msg[1:]
         opening = (
             _unterminated_string(text, exc.pos) if exc.msg.startswith(("Invalid control", "Unterminated")) else None
@@ -132,16 +126,17 @@ def _parse(text: str, display: str, decoder: json.JSONDecoder) -> Any:
         if opening is not None:
             (line, col), msg = offset_to_line_col(text, opening), "string is missing its closing quote"
         return LoadResult(None, [file_diagnostic(display, IO_JSON_SYNTAX, msg, line, col)])
-    except RecursionError:
+    if isinstance(exc, RecursionError):
         line, col = _too_deep_at(text)
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, line, col)])
-    except ValueError:  # an integer past the int-string limit (the only other ValueError the parser raises)
-        return LoadResult(None, [_long_integer(text, display)])
+    # an integer past the int-string limit (the only other ValueError the parser raises)
+    return LoadResult(None, [_long_integer(text, display)])
 
 
 def _loaded(text: str, display: str, kind: str, fs_path: str | None, data: Any) -> LoadResult:
-    depth_at = _depth_exceeded(text) if _may_be_deep(text) else None
+    # cheap guard first: deep nesting needs at least MAX_DEPTH opening brackets
+    depth_at = _depth_exceeded(text) if text.count("[") + text.count("{") > MAX_DEPTH else None
     if depth_at is not None:
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, *depth_at)])
@@ -244,11 +239,6 @@ def _unterminated_string(text: str, pos: int) -> int | None:
             continue
         i += 1
     return opening
-
-
-def _may_be_deep(text: str) -> bool:
-    # cheap guard: deep nesting needs at least MAX_DEPTH opening brackets
-    return text.count("[") + text.count("{") > MAX_DEPTH
 
 
 def _depth_exceeded(text: str) -> tuple[int, int] | None:

@@ -136,6 +136,7 @@ ND_UPDATE_TARGET_TWICE = define(
 
 _V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
 _PLAN_FIELD_SET = frozenset(PLAN_FIELDS)
+_SILENT_FLAGS = ("true", "false")
 _SERVER_FIELD_SET = frozenset(SERVER_FIELDS)
 # an idList of UUIDs joined by "," (36 characters each): one match checks a whole list (see _all_distinct_uuids)
 _UUID_LIST = re.compile(f"(?:{UUID.pattern},)*{UUID.pattern}")
@@ -394,7 +395,10 @@ def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Fin
         _check_query_limit(data["queryLimit"], findings)
     for name in BOOL_FIELDS:
         if name in data:
-            _check_flag(name, data[name], findings)
+            value = data[name]
+            # true, false, "true", "false": the silent forms of `coerce.jackson_bool`, decided here
+            if not (value is True or value is False or (type(value) is str and value in _SILENT_FLAGS)):
+                _check_flag(name, value, findings)
     if UPDATE_TARGET_ALIAS in data:
         if "updateTargetNetwork" in data:
             findings.report(
@@ -463,7 +467,8 @@ def _check_query_limit(value: Any, findings: Findings) -> None:
 
 
 def _check_read_only_flag(data: dict[str, Any], findings: Findings) -> None:
-    if as_bool(data.get("updateReadOnlyNetwork", False)) is not True:
+    flag = data.get("updateReadOnlyNetwork", False)
+    if flag is False or as_bool(flag) is not True:
         return
     name = "updateTargetNetwork" if "updateTargetNetwork" in data else UPDATE_TARGET_ALIAS
     if name in data and as_bool(data[name]) is not False:
