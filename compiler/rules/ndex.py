@@ -137,6 +137,8 @@ ND_UPDATE_TARGET_TWICE = define(
 _V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
 _PLAN_FIELD_SET = frozenset(PLAN_FIELDS)
 _SILENT_FLAGS = ("true", "false")
+_SIDES = ("source", "target")
+_ABSENT = object()  # a field not given (None is a value: `"password": null`)
 _ENV_OPENING = re.compile(r"\{[eE][nN][vV]")  # `"{env" in text.lower()`, without the copy
 _SERVER_FIELD_SET = frozenset(SERVER_FIELDS)
 # an idList of UUIDs joined by "," (36 characters each): one match checks a whole list (see _all_distinct_uuids)
@@ -148,19 +150,34 @@ _INTENDED_NAME = re.compile(r"(?i)^\$?\{?\s*env\s*[:{(]\s*([A-Za-z_][A-Za-z0-9_]
 
 
 def check(doc: Document, findings: Findings) -> None:
-    """Report every rule violation in a copy plan (the schema's findings are not repeated)."""
+    """Report every rule violation in a copy plan (the schema's findings are not repeated).
+
+    The common case of each rule (every field known, a referenced password, a route seen before,
+    a list of distinct UUIDs, flags in a documented form) is decided here without a further call;
+    anything else goes to the rule's function, in the order the rules report."""
     data = doc.data
     if not isinstance(data, dict):
         return
     plan_type = data.get("planType")
     other = _other_plan_fields(plan_type)
-    _check_fields(data, other, findings)
-    for side in ("source", "target"):
+    names = data.keys()
+    if not (names <= _PLAN_FIELD_SET and names.isdisjoint(other)):
+        _check_fields(data, other, findings)
+    for side in _SIDES:
         server = data.get(side)
         if isinstance(server, dict):
-            _check_server(side, server, findings)
+            if not server.keys() <= _SERVER_FIELD_SET:
+                _check_server_fields(side, server, findings)
+            route = server.get("route")
+            if isinstance(route, str) and _route_problems(side, route):
+                _check_route(side, route, findings)
+            password = server.get("password", _ABSENT)
+            if password is not _ABSENT and not (type(password) is str and REFERENCE.fullmatch(password)):
+                _check_password(side, password, findings)
     if plan_type != QUERY_PLAN:  # in a QueryCopyPlan, idList is ignored (ND409)
-        _check_id_list(data.get("idList"), findings)
+        ids = data.get("idList")
+        if not (type(ids) is list and ids and _all_distinct_uuids(ids)):
+            _check_id_list(ids, findings)
     _check_coercions(data, other, findings)
     _check_same_account(data, findings)
     _check_read_only_flag(data, findings)
@@ -219,16 +236,10 @@ def _resembles(name: str, known: tuple[str, ...]) -> str | None:
     return lowered[prefixed[0]] if len(prefixed) == 1 else None
 
 
-def _check_server(side: str, server: dict[str, Any], findings: Findings) -> None:
-    if not server.keys() <= _SERVER_FIELD_SET:
-        for name in server:
-            if name not in _SERVER_FIELD_SET:
-                _report_unknown(name, SERVER_FIELDS, (side, name), f" in {side}", findings)
-    route = server.get("route")
-    if isinstance(route, str):
-        _check_route(side, route, findings)
-    if "password" in server:
-        _check_password(side, server["password"], findings)
+def _check_server_fields(side: str, server: dict[str, Any], findings: Findings) -> None:
+    for name in server:
+        if name not in _SERVER_FIELD_SET:
+            _report_unknown(name, SERVER_FIELDS, (side, name), f" in {side}", findings)
 
 
 def _check_route(side: str, route: str, findings: Findings) -> None:
@@ -331,8 +342,7 @@ def _route_hint(parts: SplitResult) -> str | None:
 
 
 def _check_password(side: str, password: Any, findings: Findings) -> None:
-    if type(password) is str and REFERENCE.fullmatch(password) is not None:
-        return  # the common case, `${env:NAME}`: well formed (ND407) and not literal (ND406)
+    # (`check` has passed over the common case, `${env:NAME}`: well formed (ND407), not literal (ND406))
     at: JsonPath = (side, "password")
     if not isinstance(password, str):
         # the type is named, never the value: it may be a secret all the same
@@ -351,13 +361,12 @@ def _check_password(side: str, password: Any, findings: Findings) -> None:
 
 
 def _check_id_list(ids: Any, findings: Findings) -> None:
+    """Each item of `ids` in turn (`check` has passed over a list of distinct UUIDs, decided at once)."""
     if not isinstance(ids, list):
         return  # the schema reports a missing or non-array idList
     if not ids:
         findings.report(ND_EMPTY_ID_LIST, "idList is empty: this plan copies nothing", ("idList",))
         return
-    if _all_distinct_uuids(ids):
-        return  # the common case, decided for the whole list at once; else each item is checked to report it
     first_at: dict[str, int] = {}
     for i, item in enumerate(ids):
         at: JsonPath = ("idList", i)
