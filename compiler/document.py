@@ -7,6 +7,8 @@ file position of any value only when something is reported about it.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +49,16 @@ class Document:
     text: str
     locator: Locator | None = None
     fs_path: str | None = None  # real path on disk, for rules that look at neighbouring files
-    sha256: str = ""  # of the bytes the data was read from (the plan records it)
+    # the bytes the text was decoded from (None when not read from a file), for `sha256`
+    read_from: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The sha256 of the bytes the data was read from, in hex ("" when not read from a file).
+
+        The plan records it (`compiler.ir`); validation alone never asks, so it is computed when
+        first asked, from the bytes kept in `read_from`."""
+        return "" if self.read_from is None else hashlib.sha256(self.read_from).hexdigest()
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         if self.locator is None:

@@ -66,7 +66,7 @@ def check_file(
     doc = result.doc
     if doc is None:
         return Checked(k, None, result.diagnostics)
-    doc.sha256 = raw.sha256
+    doc.read_from = raw.data
     findings = Findings(doc)
     if k.schema:
         schemas.check(doc, k.schema, findings)

@@ -83,11 +83,17 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
 
 
 class RawText(NamedTuple):
-    """A file's text (None when unusable), the problems reading it, and the sha256 of its bytes."""
+    """A file's text (None when unusable), the problems reading it, and the bytes it was read from
+    (None when the file could not be read)."""
 
     text: str | None
     diagnostics: list[Diagnostic]
-    sha256: str = ""
+    data: bytes | None = None
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the file's bytes, in hex ("" when it could not be read)."""
+        return "" if self.data is None else sha256(self.data).hexdigest()
 
 
 def read_regular(path: str, limit: int | None = None) -> bytes:
@@ -132,11 +138,10 @@ def read(path: str, display: str) -> RawText:
         raw = read_regular(path)
     except OSError as exc:
         return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")])
-    digest = sha256(raw).hexdigest()
     text, diags = decode(display, raw)
     if text is not None and (not text or text.isspace()):  # `not text.strip()`, without a copy
-        return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], digest)
-    return RawText(text, diags, digest)
+        return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], raw)
+    return RawText(text, diags, raw)
 
 
 def _special(mode: int) -> str:
