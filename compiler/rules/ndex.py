@@ -417,7 +417,17 @@ def _all_distinct_uuids(ids: list[Any]) -> bool:
 
 def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
     if "queryLimit" in data and "queryLimit" not in other:
-        _check_query_limit(data["queryLimit"], findings)
+        limit = data["queryLimit"]
+        # 10 or "10" in 1 .. 2^31-1: the silent readings of `coerce.jackson_int`, decided here
+        if type(limit) is int:
+            silent = 1 <= limit <= coerce.INT_MAX
+        else:
+            silent = (
+                type(limit) is str and limit.isascii() and limit.isdigit() and limit[0] != "0" and len(limit) <= 10
+                and int(limit) <= coerce.INT_MAX
+            )
+        if not silent:
+            _check_query_limit(limit, findings)
     for name in BOOL_FIELDS:
         if name in data:
             value = data[name]
