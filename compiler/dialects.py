@@ -153,7 +153,9 @@ DIALECTS: dict[str, Dialect] = {
             _Rules("workspace"),
             _looks_like_manifest,
         ),
-        Dialect("zmap", "ZMap config (GKeyFile)", "zmap", _Loader("zmap", "gkeyfile"), _Rules("zmap"), _looks_like_zmap),
+        Dialect(
+            "zmap", "ZMap config (GKeyFile)", "zmap", _Loader("zmap", "gkeyfile"), _Rules("zmap"), _looks_like_zmap
+        ),
         Dialect(
             "styles",
             "ZMap styles file (GKeyFile)",

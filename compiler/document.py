@@ -57,7 +57,8 @@ class Document:
         """The sha256 of the bytes the data was read from, in hex ("" when not read from a file).
 
         The plan records it (`compiler.ir`); validation alone never asks, so it is computed when
-        first asked, from the bytes kept in `read_from`."""
+        first asked, from the bytes kept in `read_from` (docs/formats.md, "Checking thousands of
+        plans")."""
         return "" if self.read_from is None else hashlib.sha256(self.read_from).hexdigest()
 
     def locate(self, path: JsonPath) -> tuple[int, int]:

@@ -38,9 +38,9 @@ def _full_and_display(path: str, cwd: str) -> tuple[str, str]:
     A plain relative path (no `.`/`..` part, no doubled or trailing slash, the common case of
     thousands of files found under a folder) is joined without normalizing, and is its own display
     path; anything else goes the general way (`paths.below`)."""
-    if path and not path.startswith(os.sep) and os.sep + "." not in os.sep + path and os.sep * 2 not in path:
-        if not path.endswith(os.sep):
-            return (cwd.rstrip(os.sep) + os.sep + path, path)
+    plain = path and not path.startswith(os.sep) and not path.endswith(os.sep)
+    if plain and os.sep + "." not in os.sep + path and os.sep * 2 not in path:
+        return (cwd.rstrip(os.sep) + os.sep + path, path)
     full = os.path.normpath(os.path.join(cwd, path))
     return full, below(full, cwd) or path
 

@@ -153,7 +153,8 @@ def check(doc: Document, findings: Findings) -> None:
 
     The common case of each rule (every field known, a referenced password, a route seen before,
     a list of distinct UUIDs, flags in a documented form) is decided here without a further call;
-    anything else goes to the rule's function, in the order the rules report."""
+    anything else goes to the rule's function, in the order the rules report (docs/formats.md,
+    "Checking thousands of plans")."""
     data = doc.data
     if not isinstance(data, dict):
         return
