@@ -25,6 +25,7 @@ def display_path(path: str) -> str:
 
 
 def check_document(doc: Document, dialect: Dialect) -> list[Diagnostic]:
+    """The diagnostics of `doc` against its dialect's schema, then its rules."""
     findings = Findings(doc)
     if dialect.schema:
         schemas.check(doc, dialect.schema, findings)
@@ -67,11 +68,7 @@ def check_file(
     if doc is None:
         return Checked(k, None, result.diagnostics)
     doc.read_from = raw.data
-    findings = Findings(doc)
-    if k.schema:
-        schemas.check(doc, k.schema, findings)
-    k.check(doc, findings)
-    found = findings.items
+    found = check_document(doc, k)
     return Checked(k, doc, result.diagnostics + found if result.diagnostics else found)
 
 
