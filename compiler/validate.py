@@ -36,12 +36,15 @@ def check_document(doc: Document, dialect: Dialect) -> list[Diagnostic]:
 def _full_and_display(path: str, cwd: str) -> tuple[str, str]:
     """`os.path.abspath(path)` taking `cwd` as the current folder, and `display_path(path)`.
 
-    A plain relative path (no `.`/`..` part, no doubled or trailing slash, the common case of
-    thousands of files found under a folder) is joined without normalizing, and is its own display
-    path; anything else goes the general way (`paths.below`)."""
-    plain = path and not path.startswith(os.sep) and not path.endswith(os.sep)
-    if plain and os.sep + "." not in os.sep + path and os.sep * 2 not in path:
-        return (cwd.rstrip(os.sep) + os.sep + path, path)
+    A plain path (no `.`/`..` part, no doubled or trailing slash: the common case of thousands of
+    files found under a folder or named by a manifest) is already normalized: a relative one is
+    joined to `cwd` and is its own display path, an absolute one is its own full path; anything
+    else goes the general way."""
+    plain = path and not path.endswith(os.sep) and os.sep * 2 not in path
+    if plain and os.sep + "." not in os.sep + path:
+        if path.startswith(os.sep):
+            return path, below(path, cwd) or path
+        return cwd.rstrip(os.sep) + os.sep + path, path
     full = os.path.normpath(os.path.join(cwd, path))
     return full, below(full, cwd) or path
 

@@ -260,3 +260,16 @@ def test_passwords_at_the_edges(tmp_path: Path, password: Any, code: str | None)
     plan["source"] = {**SOURCE, "password": password}
     checked = check_file(str(write(tmp_path, "plan.json", plan)), "copy-plan")
     assert [d.code for d in checked.diagnostics] == ([code] if code else [])
+
+
+def test_absolute_paths_show_below_the_current_folder_else_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = tmp_path / "d" / "plan.json"
+    plan.parent.mkdir()
+    plan.write_text("{", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for path in (str(plan), str(tmp_path / "d" / ".." / "d" / "plan.json")):
+        assert [d.path for d in check_file(path, "copy-plan").diagnostics] == ["d/plan.json"]
+    elsewhere = str(tmp_path / "x")
+    assert [d.path for d in check_file(str(plan), "copy-plan", cwd=elsewhere).diagnostics] == [str(plan)]
