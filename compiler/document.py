@@ -115,3 +115,18 @@ class Position(tuple[int, int]):
 
     def __new__(cls, line: int, col: int) -> Position:
         return super().__new__(cls, (line, col))
+
+
+def strings(root: Any) -> list[tuple[JsonPath, str]]:
+    """Every string value under `root` with its path, in document order."""
+    out: list[tuple[JsonPath, str]] = []
+    stack: list[tuple[JsonPath, Any]] = [((), root)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            out.append((path, value))
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
+    return out

@@ -16,9 +16,8 @@ from typing import Any
 
 import pytest
 
-from ferryman.compiler.copyplan import is_uuid
+from ferryman.compiler.copyplan import distinct_uuids, is_uuid
 from ferryman.compiler.loaders import read_regular
-from ferryman.compiler.rules import ndex
 from ferryman.compiler.validate import check_file, display_path
 
 SOURCE = {"route": "http://127.0.0.1:8765/v2", "username": "curator", "password": "${env:NDEX_SOURCE_PASSWORD}"}
@@ -148,7 +147,7 @@ def test_the_whole_list_check_agrees_with_the_item_by_item_definition() -> None:
             id_list[0] = id_list[-1].upper()
         elif kind < 0.8 and len(id_list) > 1:  # a separator moved into an item, the length kept
             id_list[0], id_list[1] = id_list[0] + "," + id_list[1][:-1], id_list[1][-1]
-        assert ndex._all_distinct_uuids(id_list) is _per_item(id_list), id_list
+        assert distinct_uuids(id_list) is _per_item(id_list), id_list
 
 
 # --- JSON: one shared decoder, stopping at a key given twice -------------------------------------------

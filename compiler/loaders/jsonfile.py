@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from ..diagnostics import Diagnostic, JsonPath
-from ..document import Document
+from ..document import Document, Position
 from ..secrets import mask_text
 from . import (
     IO_DUPLICATE_KEY,
@@ -355,3 +355,33 @@ def _skip_value(text: str, i: int) -> int:
                 return i + 1
         i += 1
     return n
+
+
+_KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
+
+
+def string_position(doc: Document, path: JsonPath, offset: int) -> Position | None:
+    """The line and column of character `offset` of the JSON string at `path`, when it can be found.
+
+    `locate` gives the member's key; the value follows it. Escapes count as one character.
+    """
+    line, col = doc.locate(path)
+    text = doc.text
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return None
+    i = start + col - 1
+    if path and isinstance(path[-1], str):
+        m = _KEY_COLON.match(text, i)
+        if m is None:
+            return None
+        i = m.end()
+    if i >= len(text) or text[i] != '"':
+        return None
+    j, k = i + 1, 0
+    while k < offset and j < len(text) and text[j] != '"':
+        j += (6 if text[j + 1 : j + 2] == "u" else 2) if text[j] == "\\" else 1
+        k += 1
+    return Position(line, j - start + 1)

@@ -42,11 +42,13 @@ from ..copyplan import (
     SERVER_FIELDS,
     UPDATE_TARGET_ALIAS,
     as_bool,
+    distinct_uuids,
     is_uuid,
     route_base,
 )
 from ..diagnostics import JsonPath
-from ..document import Code, Document, Findings, Position, define
+from ..document import Code, Document, Findings, define, strings
+from ..loaders.jsonfile import string_position
 from ..secrets import REFERENCE, is_reference, malformed_references, mask_text, mask_url
 
 ND_NOT_UUID = define(
@@ -140,10 +142,6 @@ _SIDES = ("source", "target")
 _ABSENT = object()  # a field not given (None is a value: `"password": null`)
 _ENV_OPENING = re.compile(r"\{[eE][nN][vV]")  # `"{env" in text.lower()`, without the copy
 _SERVER_FIELD_SET = frozenset(SERVER_FIELDS)
-# an idList's UUIDs joined by ",": 36 characters and a separator each (see _all_distinct_uuids)
-_UUID_STRIDE = 37
-_UUID_CHARACTERS = b"0123456789abcdefABCDEF-,"
-_KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
 # a name that a malformed reference was probably meant to carry: `$env:X`, `${ENV:X}`, `{env:X}`
 _INTENDED_NAME = re.compile(r"(?i)^\$?\{?\s*env\s*[:{(]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[})]?$")
 
@@ -176,7 +174,7 @@ def check(doc: Document, findings: Findings) -> None:
                 _check_password(side, password, findings)
     if plan_type != QUERY_PLAN:  # in a QueryCopyPlan, idList is ignored (ND409)
         ids = data.get("idList")
-        if not (type(ids) is list and ids and _all_distinct_uuids(ids)):
+        if not (type(ids) is list and ids and distinct_uuids(ids)):
             _check_id_list(ids, findings)
     _check_coercions(data, other, findings)
     _check_same_account(data, findings)
@@ -361,7 +359,7 @@ def _check_password(side: str, password: Any, findings: Findings) -> None:
 
 
 def _check_id_list(ids: Any, findings: Findings) -> None:
-    """Each item of `ids` in turn (`check` has passed over a list of distinct UUIDs, decided at once)."""
+    """Each item of `ids` in turn (`check` has passed over a list of distinct UUIDs, `copyplan.distinct_uuids`)."""
     if not isinstance(ids, list):
         return  # the schema reports a missing or non-array idList
     if not ids:
@@ -382,38 +380,6 @@ def _check_id_list(ids: Any, findings: Findings) -> None:
             findings.report(ND_DUPLICATE_ID, f"network id {_quote(item)} is already listed at idList[{j}]", at)
         else:
             first_at[key] = i
-
-
-def _all_distinct_uuids(ids: list[Any]) -> bool:
-    """True when every item of `ids` is a network UUID (`copyplan.is_uuid`) and no two are equal
-    ignoring case: the list on which `_check_id_list` reports nothing (a reference among the ids,
-    or anything else, gives False and the item-by-item check).
-
-    Decided on the items joined by "," with string operations that run at C speed (a regex over
-    the joined ids costs several times more): the joined text has the length of that many UUIDs
-    and separators, a "-" at each of the four places of a UUID's hyphens and a "," at each
-    separator's place, no other "-" or "," anywhere, and nothing but hex digits besides. So every
-    "," is a separator and every item the 8-4-4-4-12 hex form."""
-    try:
-        joined = ",".join(ids)
-    except TypeError:  # an item that is not a string
-        return False
-    n = len(ids)
-    if len(joined) != _UUID_STRIDE * n - 1:
-        return False
-    hyphens = "-" * n
-    if not (joined[8::_UUID_STRIDE] == joined[13::_UUID_STRIDE] == joined[18::_UUID_STRIDE] == hyphens):
-        return False
-    if joined[23::_UUID_STRIDE] != hyphens or joined[36::_UUID_STRIDE] != "," * (n - 1):
-        return False
-    if joined.count("-") != 4 * n or joined.count(",") != n - 1:
-        return False
-    if not joined.isascii() or joined.encode().translate(None, _UUID_CHARACTERS):
-        return False
-    lowered = joined.lower()
-    if lowered == joined:  # no upper-case digit: the items compare as they are
-        return len(set(ids)) == n
-    return len(set(lowered.split(","))) == n
 
 
 def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
@@ -545,7 +511,7 @@ def _check_same_account(data: dict[str, Any], findings: Findings) -> None:
 def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -> None:
     if _references_all_well_formed(doc.text):
         return  # the common case, decided on the text without walking the data
-    for path, value in _strings(data):
+    for path, value in strings(data):
         if "$" not in value and "{" not in value:
             continue  # the common case: nothing that could start a reference
         bad = malformed_references(value)
@@ -560,7 +526,7 @@ def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -
             )
             continue
         for offset, fragment in bad:
-            where = _string_position(doc, path, offset)
+            where = string_position(doc, path, offset)
             findings.report(
                 ND_MALFORMED_REFERENCE,
                 f"{_quote(fragment)} is not a well-formed ${{env:NAME}} reference",
@@ -577,21 +543,6 @@ def _references_all_well_formed(text: str) -> bool:
         return False  # no text to go by, or an escape that could spell `$`
     rest = REFERENCE.sub("", text) if "${" in text else text
     return "$" not in rest and _ENV_OPENING.search(rest) is None
-
-
-def _strings(root: Any) -> list[tuple[JsonPath, str]]:
-    """Every string value under `root` with its path, in document order."""
-    out: list[tuple[JsonPath, str]] = []
-    stack: list[tuple[JsonPath, Any]] = [((), root)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            out.append((path, value))
-        elif isinstance(value, dict):
-            stack.extend(((*path, k), v) for k, v in reversed(value.items()))
-        elif isinstance(value, list):
-            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
-    return out
 
 
 def _is_password(path: JsonPath) -> bool:
@@ -611,33 +562,6 @@ def _reference_hint(fragment: str) -> str | None:
     if ":-" in fragment:
         return "defaults are not supported: set the variable, and write ${env:NAME}"
     return None  # the code's default hint
-
-
-def _string_position(doc: Document, path: JsonPath, offset: int) -> Position | None:
-    """The line and column of character `offset` of the JSON string at `path`, when it can be found.
-
-    `locate` gives the member's key; the value follows it. Escapes count as one character.
-    """
-    line, col = doc.locate(path)
-    text = doc.text
-    start = 0
-    for _ in range(line - 1):
-        start = text.find("\n", start) + 1
-        if start == 0:
-            return None
-    i = start + col - 1
-    if path and isinstance(path[-1], str):
-        m = _KEY_COLON.match(text, i)
-        if m is None:
-            return None
-        i = m.end()
-    if i >= len(text) or text[i] != '"':
-        return None
-    j, k = i + 1, 0
-    while k < offset and j < len(text) and text[j] != '"':
-        j += (6 if text[j + 1 : j + 2] == "u" else 2) if text[j] == "\\" else 1
-        k += 1
-    return Position(line, j - start + 1)
 
 
 def _quote(value: str, limit: int = 60) -> str:
