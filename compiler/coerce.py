@@ -74,14 +74,24 @@ def _invalid(note: str, *, overflow: bool = False) -> Reading[T]:
     return Reading(None, Form.INVALID, note, overflow)
 
 
+_JAVA_BLANKS = "".join(chr(c) for c in range(0x21))  # what String.trim() strips: U+0000 .. U+0020
+
+
 def java_trim(s: str) -> str:
     """`String.trim()`: strips every character up to U+0020 (blanks and control characters) at both
     ends, as Jackson does before reading a string as a number or boolean."""
-    return s.strip("".join(chr(c) for c in range(0x21)))
+    return s.strip(_JAVA_BLANKS)
 
 
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")  # the documented string form of a number: "10"
 _JAVA_INT = re.compile(r"[+-]?[0-9]+")  # what Integer.parseInt / Long.parseLong read (ASCII digits)
+
+
+# the readings of the forms almost every plan writes, made once (a Reading is immutable)
+_NATIVE_TRUE: Reading[bool] = Reading(True, Form.NATIVE)
+_NATIVE_FALSE: Reading[bool] = Reading(False, Form.NATIVE)
+_DOCUMENTED_TRUE: Reading[bool] = Reading(True, Form.DOCUMENTED)
+_DOCUMENTED_FALSE: Reading[bool] = Reading(False, Form.DOCUMENTED)
 
 
 def jackson_bool(value: object) -> Reading[bool]:
@@ -92,11 +102,15 @@ def jackson_bool(value: object) -> Reading[bool]:
     integer (0 is false, every other integer true). INVALID: everything else (`"TRUE"`, `"yes"`,
     `1.0`, arrays, objects) - Jackson refuses it and ndex-sync skips the plan.
     """
-    if isinstance(value, bool):
-        return Reading(value, Form.NATIVE)
+    if value is True:
+        return _NATIVE_TRUE
+    if value is False:
+        return _NATIVE_FALSE
     if isinstance(value, str):
-        if value in ("true", "false"):
-            return Reading(value == "true", Form.DOCUMENTED)
+        if value == "true":
+            return _DOCUMENTED_TRUE
+        if value == "false":
+            return _DOCUMENTED_FALSE
         text = java_trim(value)
         if text in ("true", "True"):
             return Reading(True, Form.LENIENT, "" if text == value else "blanks around it are ignored")

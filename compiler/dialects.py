@@ -36,11 +36,21 @@ def _module(name: str) -> Any:
 _MODULES: dict[str, Any] = {}
 
 
-def _rules(module: str) -> Callable[[Document, Findings], None]:
-    def check(doc: Document, findings: Findings) -> None:
-        _module(f"rules.{module}").check(doc, findings)
+class _Rules:
+    """A dialect's semantic rules, `compiler.rules.<module>.check`, imported on first call and
+    then called directly (no module lookup per file)."""
 
-    return check
+    __slots__ = ("check", "module")
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self.check: Callable[[Document, Findings], None] | None = None
+
+    def __call__(self, doc: Document, findings: Findings) -> None:
+        check = self.check
+        if check is None:
+            check = self.check = _module(f"rules.{self.module}").check
+        check(doc, findings)
 
 
 # Sniffers: (path, text) -> is this file an attempt at that kind? They err towards claiming a file,
@@ -114,12 +124,22 @@ def _looks_like_externals(path: str, text: str) -> bool:
     )
 
 
-def _bind(kind: str, module: str) -> Callable[[str, str, str | None], LoadResult]:
-    def loader(text: str, display: str, fs_path: str | None) -> LoadResult:
-        result: LoadResult = _module(f"loaders.{module}").load_text(text, display, kind, fs_path)
-        return result
+class _Loader:
+    """A dialect's loader, `compiler.loaders.<module>.load_text` for files of `kind`, imported on
+    first call and then called directly."""
 
-    return loader
+    __slots__ = ("kind", "load_text", "module")
+
+    def __init__(self, kind: str, module: str) -> None:
+        self.kind = kind
+        self.module = module
+        self.load_text: Callable[[str, str, str, str | None], LoadResult] | None = None
+
+    def __call__(self, text: str, display: str, fs_path: str | None) -> LoadResult:
+        load_text = self.load_text
+        if load_text is None:
+            load_text = self.load_text = _module(f"loaders.{self.module}").load_text
+        return load_text(text, display, self.kind, fs_path)
 
 
 DIALECTS: dict[str, Dialect] = {
@@ -129,25 +149,27 @@ DIALECTS: dict[str, Dialect] = {
             "manifest",
             "ferryman.toml workspace manifest",
             "workspace",
-            _bind("manifest", "tomlfile"),
-            _rules("workspace"),
+            _Loader("manifest", "tomlfile"),
+            _Rules("workspace"),
             _looks_like_manifest,
         ),
-        Dialect("zmap", "ZMap config (GKeyFile)", "zmap", _bind("zmap", "gkeyfile"), _rules("zmap"), _looks_like_zmap),
+        Dialect(
+            "zmap", "ZMap config (GKeyFile)", "zmap", _Loader("zmap", "gkeyfile"), _Rules("zmap"), _looks_like_zmap
+        ),
         Dialect(
             "styles",
             "ZMap styles file (GKeyFile)",
             None,
-            _bind("styles", "gkeyfile"),
-            _rules("styles"),
+            _Loader("styles", "gkeyfile"),
+            _Rules("styles"),
             _looks_like_styles,
         ),
         Dialect(
             "copy-plan",
             "NDEx copy plan (JSON)",
             "copy-plan",
-            _bind("copy-plan", "jsonfile"),
-            _rules("ndex"),
+            _Loader("copy-plan", "jsonfile"),
+            _Rules("ndex"),
             _looks_like_copy_plan,
         ),
         # the externals shape is checked by its rules (same contract as schemas/externals.schema.json,
@@ -156,8 +178,8 @@ DIALECTS: dict[str, Dialect] = {
             "externals",
             "IDTrack external-database YAML",
             None,
-            _bind("externals", "yamlfile"),
-            _rules("idtrack"),
+            _Loader("externals", "yamlfile"),
+            _Rules("idtrack"),
             _looks_like_externals,
         ),
     )

@@ -7,6 +7,8 @@ file position of any value only when something is reported about it.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -47,10 +49,20 @@ class Document:
     text: str
     locator: Locator | None = None
     fs_path: str | None = None  # real path on disk, for rules that look at neighbouring files
-    sha256: str = ""  # of the bytes the data was read from (the plan records it)
+    # the bytes the text was decoded from (None when not read from a file), for `sha256`
+    read_from: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
     # what later phases read from `data` once per document (e.g. `zmapconfig.sources`); `data`
     # does not change after loading, except a manifest's filled-in defaults
     cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The sha256 of the bytes the data was read from, in hex ("" when not read from a file).
+
+        The plan records it (`compiler.ir`); validation alone never asks, so it is computed when
+        first asked, from the bytes kept in `read_from` (docs/formats.md, "Checking thousands of
+        plans")."""
+        return "" if self.read_from is None else hashlib.sha256(self.read_from).hexdigest()
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         if self.locator is None:
@@ -106,3 +118,18 @@ class Position(tuple[int, int]):
 
     def __new__(cls, line: int, col: int) -> Position:
         return super().__new__(cls, (line, col))
+
+
+def strings(root: Any) -> list[tuple[JsonPath, str]]:
+    """Every string value under `root` with its path, in document order."""
+    out: list[tuple[JsonPath, str]] = []
+    stack: list[tuple[JsonPath, Any]] = [((), root)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            out.append((path, value))
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
+    return out

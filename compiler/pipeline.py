@@ -70,6 +70,7 @@ def validate_paths(paths: Iterable[str], kind: str | None = None, *, skip_unknow
                 report = workspace_report(ws)
                 diags.extend(report.diagnostics)
                 files += report.files
+    cwd = os.getcwd()  # once for the run: messages show paths relative to it
     for path, explicit in found:
         real = os.path.realpath(path)
         if real in seen:
@@ -80,7 +81,7 @@ def validate_paths(paths: Iterable[str], kind: str | None = None, *, skip_unknow
             raw = read(path, path)
             if raw.text is None or detect(path, raw.text) is None:
                 continue
-        checked = check_file(path, kind, raw=raw)
+        checked = check_file(path, kind, raw=raw, cwd=cwd)
         diags.extend(checked.diagnostics)
         files += 1
     return Report(diags, files)

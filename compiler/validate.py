@@ -25,6 +25,7 @@ def display_path(path: str) -> str:
 
 
 def check_document(doc: Document, dialect: Dialect) -> list[Diagnostic]:
+    """The diagnostics of `doc` against its dialect's schema, then its rules."""
     findings = Findings(doc)
     if dialect.schema:
         schemas.check(doc, dialect.schema, findings)
@@ -32,10 +33,28 @@ def check_document(doc: Document, dialect: Dialect) -> list[Diagnostic]:
     return findings.items
 
 
-def check_file(path: str, kind: str | Dialect | None = None, *, raw: RawText | None = None) -> Checked:
-    """Load and check one file (`raw`, when the caller has read it already)."""
-    full = os.path.abspath(path)
-    display = below(full, os.getcwd()) or path  # display_path(path)
+def _full_and_display(path: str, cwd: str) -> tuple[str, str]:
+    """`os.path.abspath(path)` taking `cwd` as the current folder, and `display_path(path)`.
+
+    A plain path (no `.`/`..` part, no doubled or trailing slash: the common case of thousands of
+    files found under a folder or named by a manifest) is already normalized: a relative one is
+    joined to `cwd` and is its own display path, an absolute one is its own full path; anything
+    else goes the general way."""
+    plain = path and not path.endswith(os.sep) and os.sep * 2 not in path
+    if plain and os.sep + "." not in os.sep + path:
+        if path.startswith(os.sep):
+            return path, below(path, cwd) or path
+        return cwd.rstrip(os.sep) + os.sep + path, path
+    full = os.path.normpath(os.path.join(cwd, path))
+    return full, below(full, cwd) or path
+
+
+def check_file(
+    path: str, kind: str | Dialect | None = None, *, raw: RawText | None = None, cwd: str | None = None
+) -> Checked:
+    """Load and check one file (`raw`, when the caller has read it already). `cwd` is the current
+    folder when the caller knows it (found once for a run of thousands of files, not once each)."""
+    full, display = _full_and_display(path, os.getcwd() if cwd is None else cwd)
     if raw is None or raw.text is None:
         raw = read(path, display)
     text, diags = raw.text, raw.diagnostics
@@ -48,11 +67,12 @@ def check_file(path: str, kind: str | Dialect | None = None, *, raw: RawText | N
         msg = "cannot tell what kind of file this is"
         return Checked(None, None, [file_diagnostic(display, IO_UNKNOWN_KIND, msg)])
     result = k.load(text, display, full)
-    if result.doc is not None:
-        result.doc.sha256 = raw.sha256
-    if result.doc is None:
+    doc = result.doc
+    if doc is None:
         return Checked(k, None, result.diagnostics)
-    return Checked(k, result.doc, result.diagnostics + check_document(result.doc, k))
+    doc.read_from = raw.data
+    found = check_document(doc, k)
+    return Checked(k, doc, result.diagnostics + found if result.diagnostics else found)
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[str, bool]]:
@@ -72,8 +92,9 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[str, bool]]:
 def load_workspace(manifest: str) -> LoadedWorkspace:
     """Load the manifest, then each input it names, with the cross-file rules of the workspace.
     When the manifest itself is valid its schema's defaults are filled in (`compiler.defaults`)."""
+    cwd = os.getcwd()
     manifest = os.path.abspath(manifest)
-    first = check_file(manifest, "manifest")
+    first = check_file(manifest, "manifest", cwd=cwd)
     ws = LoadedWorkspace(manifest, first.doc, {manifest: first}, list(first.diagnostics))
     if first.doc is None:
         return ws
@@ -81,7 +102,7 @@ def load_workspace(manifest: str) -> LoadedWorkspace:
     for ref in workspace.referenced_inputs(first.doc, findings):
         if ref.path in ws.files:
             continue
-        checked = check_file(ref.path, ref.kind)
+        checked = check_file(ref.path, ref.kind, cwd=cwd)
         ws.files[ref.path] = checked
         ws.diagnostics.extend(checked.diagnostics)
     workspace.check_cross_file(first.doc, ws, findings)

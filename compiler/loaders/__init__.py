@@ -7,9 +7,11 @@ dialect's own syntax codes live with its loader.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import errno
 import os
 import stat
+from hashlib import sha256
+from typing import NamedTuple
 
 from ..diagnostics import Diagnostic
 from ..document import Code, Document, define
@@ -80,13 +82,18 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         return None, [file_diagnostic(path, IO_NOT_UTF8, msg, line, col)]
 
 
-@dataclasses.dataclass(frozen=True)
-class RawText:
-    """A file's text (None when unusable), the problems reading it, and the sha256 of its bytes."""
+class RawText(NamedTuple):
+    """A file's text (None when unusable), the problems reading it, and the bytes it was read from
+    (None when the file could not be read)."""
 
     text: str | None
     diagnostics: list[Diagnostic]
-    sha256: str = ""
+    data: bytes | None = None
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the file's bytes, in hex ("" when it could not be read)."""
+        return "" if self.data is None else sha256(self.data).hexdigest()
 
 
 def read_regular(path: str, limit: int | None = None) -> bytes:
@@ -96,13 +103,32 @@ def read_regular(path: str, limit: int | None = None) -> bytes:
     FIFO would block the read for ever and /dev/zero never ends (docs/formats.md, "Special files").
     The open does not block on a FIFO without a writer. With `limit`, at most `limit` bytes are
     read (a caller that reads `limit + 1` can tell a file that is too long).
+
+    Read with `os.read` on the descriptor, sized by its fstat (no file object: thousands of small
+    plans are read per run); a file that grows or shrinks while read is read to its end all the same.
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with open(fd, "rb") as fh:
-        what = _special(os.fstat(fd).st_mode)
-        if what is not None:
-            raise OSError(0, f"it is {what}")
-        return fh.read() if limit is None else fh.read(limit)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            if stat.S_ISDIR(st.st_mode):  # as `open()` says it
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            raise OSError(0, f"it is {_special(st.st_mode)}")
+        want = st.st_size + 1 if limit is None else min(st.st_size + 1, limit)
+        data = os.read(fd, want) if want > 0 else b""
+        if len(data) == st.st_size and (limit is None or len(data) < limit):
+            return data  # the common case: the whole file at once, as fstat sized it
+        chunks = [data]
+        got = len(data)
+        while limit is None or got < limit:
+            chunk = os.read(fd, 1 << 20 if limit is None else min(1 << 20, limit - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def read(path: str, display: str) -> RawText:
@@ -112,17 +138,14 @@ def read(path: str, display: str) -> RawText:
         raw = read_regular(path)
     except OSError as exc:
         return RawText(None, [file_diagnostic(display, IO_UNREADABLE, f"cannot read file: {exc.strerror or exc}")])
-    digest = hashlib.sha256(raw).hexdigest()
     text, diags = decode(display, raw)
     if text is not None and (not text or text.isspace()):  # `not text.strip()`, without a copy
-        return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], digest)
-    return RawText(text, diags, digest)
+        return RawText(None, [file_diagnostic(display, IO_EMPTY, "file is empty")], raw)
+    return RawText(text, diags, raw)
 
 
-def _special(mode: int) -> str | None:
-    """What a file that is not a regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
+def _special(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
     for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")):
         if test(mode):

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from ..diagnostics import Diagnostic, JsonPath
-from ..document import Document
+from ..document import Document, Position
 from ..secrets import mask_text
 from . import (
     IO_DUPLICATE_KEY,
@@ -52,7 +52,50 @@ def _float(text: str) -> float:
     return value
 
 
+class _Duplicate(Exception):
+    """A key given twice in one object (raised from the shared decoder's hook, see `load_text`)."""
+
+
+def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(items)
+    if len(obj) != len(items):
+        raise _Duplicate
+    return obj
+
+
+# made once: the common file has no duplicate key, and this decoder keeps no state between files
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float)
+
+
+class _Locator:
+    """`locate` bound to one text (a plain object rather than a closure per file)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, path: JsonPath) -> tuple[int, int]:
+        return locate(self.text, path)
+
+
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
+    """Parse `text` (a JSON document) into a `Document`, or the located diagnostics of why not.
+
+    The shared decoder stops at the first key given twice; the file is then parsed again to the
+    end, noting duplicates, so that a later syntax or number error is still the one reported,
+    as when duplicates are only noted (IO103 and IO111 take precedence over IO110, IO110 over
+    IO107: docs/formats.md, "Checking thousands of plans")."""
+    try:
+        data = _DECODER.decode(text)
+    except _Duplicate:
+        return _load_noting_duplicates(text, display, kind, fs_path)
+    except (ValueError, RecursionError) as exc:
+        return _unreadable(text, display, exc)
+    return _loaded(text, display, kind, fs_path, data)
+
+
+def _load_noting_duplicates(text: str, display: str, kind: str, fs_path: str | None) -> LoadResult:
     duplicated = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -65,9 +108,18 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
     decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_constant=_constant, parse_float=_float)
     try:
         data = decoder.decode(text)
-    except _NotANumber as exc:
+    except (ValueError, RecursionError) as exc:
+        return _unreadable(text, display, exc)
+    if duplicated:
+        return LoadResult(None, _duplicate_keys(text, display))
+    return _loaded(text, display, kind, fs_path, data)
+
+
+def _unreadable(text: str, display: str, exc: ValueError | RecursionError) -> LoadResult:
+    """The diagnostic for the parser's error `exc` on `text`, located."""
+    if isinstance(exc, _NotANumber):
         return LoadResult(None, [_bad_number(text, display, str(exc))])
-    except json.JSONDecodeError as exc:
+    if isinstance(exc, json.JSONDecodeError):
         line, col, msg = exc.lineno, exc.colno, exc.msg[0].lower() + exc.msg[1:]
         opening = (
             _unterminated_string(text, exc.pos) if exc.msg.startswith(("Invalid control", "Unterminated")) else None
@@ -75,19 +127,21 @@ def load_text(text: str, display: str, kind: str, fs_path: str | None = None) ->
         if opening is not None:
             (line, col), msg = offset_to_line_col(text, opening), "string is missing its closing quote"
         return LoadResult(None, [file_diagnostic(display, IO_JSON_SYNTAX, msg, line, col)])
-    except RecursionError:
+    if isinstance(exc, RecursionError):
         line, col = _too_deep_at(text)
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, line, col)])
-    except ValueError:  # an integer past the int-string limit (the only other ValueError the parser raises)
-        return LoadResult(None, [_long_integer(text, display)])
-    if duplicated:
-        return LoadResult(None, _duplicate_keys(text, display))
-    depth_at = _depth_exceeded(text) if _may_be_deep(text) else None
+    # an integer past the int-string limit (the only other ValueError the parser raises)
+    return LoadResult(None, [_long_integer(text, display)])
+
+
+def _loaded(text: str, display: str, kind: str, fs_path: str | None, data: Any) -> LoadResult:
+    # cheap guard first: deep nesting needs at least MAX_DEPTH opening brackets
+    depth_at = _depth_exceeded(text) if text.count("[") + text.count("{") > MAX_DEPTH else None
     if depth_at is not None:
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, *depth_at)])
-    return LoadResult(Document(display, kind, data, text, lambda p: locate(text, p), fs_path), [])
+    return LoadResult(Document(display, kind, data, text, _Locator(text), fs_path), [])
 
 
 # tokens outside strings: a string (skipped), or a number / bare word (checked)
@@ -186,11 +240,6 @@ def _unterminated_string(text: str, pos: int) -> int | None:
             continue
         i += 1
     return opening
-
-
-def _may_be_deep(text: str) -> bool:
-    # cheap guard: deep nesting needs at least MAX_DEPTH opening brackets
-    return text.count("[") + text.count("{") > MAX_DEPTH
 
 
 def _depth_exceeded(text: str) -> tuple[int, int] | None:
@@ -306,3 +355,33 @@ def _skip_value(text: str, i: int) -> int:
                 return i + 1
         i += 1
     return n
+
+
+_KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
+
+
+def string_position(doc: Document, path: JsonPath, offset: int) -> Position | None:
+    """The line and column of character `offset` of the JSON string at `path`, when it can be found.
+
+    `locate` gives the member's key; the value follows it. Escapes count as one character.
+    """
+    line, col = doc.locate(path)
+    text = doc.text
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return None
+    i = start + col - 1
+    if path and isinstance(path[-1], str):
+        m = _KEY_COLON.match(text, i)
+        if m is None:
+            return None
+        i = m.end()
+    if i >= len(text) or text[i] != '"':
+        return None
+    j, k = i + 1, 0
+    while k < offset and j < len(text) and text[j] != '"':
+        j += (6 if text[j + 1 : j + 2] == "u" else 2) if text[j] == "\\" else 1
+        k += 1
+    return Position(line, j - start + 1)

@@ -42,11 +42,13 @@ from ..copyplan import (
     SERVER_FIELDS,
     UPDATE_TARGET_ALIAS,
     as_bool,
+    distinct_uuids,
     is_uuid,
     route_base,
 )
 from ..diagnostics import JsonPath
-from ..document import Code, Document, Findings, Position, define
+from ..document import Code, Document, Findings, define, strings
+from ..loaders.jsonfile import string_position
 from ..secrets import REFERENCE, is_reference, malformed_references, mask_text, mask_url
 
 ND_NOT_UUID = define(
@@ -134,25 +136,46 @@ ND_UPDATE_TARGET_TWICE = define(
 )
 
 _V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
-_KEY_COLON = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
+_PLAN_FIELD_SET = frozenset(PLAN_FIELDS)
+_SILENT_FLAGS = ("true", "false")
+_SIDES = ("source", "target")
+_ABSENT = object()  # a field not given (None is a value: `"password": null`)
+_ENV_OPENING = re.compile(r"\{[eE][nN][vV]")  # `"{env" in text.lower()`, without the copy
+_SERVER_FIELD_SET = frozenset(SERVER_FIELDS)
 # a name that a malformed reference was probably meant to carry: `$env:X`, `${ENV:X}`, `{env:X}`
 _INTENDED_NAME = re.compile(r"(?i)^\$?\{?\s*env\s*[:{(]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[})]?$")
 
 
 def check(doc: Document, findings: Findings) -> None:
-    """Report every rule violation in a copy plan (the schema's findings are not repeated)."""
+    """Report every rule violation in a copy plan (the schema's findings are not repeated).
+
+    The common case of each rule (every field known, a referenced password, a route seen before,
+    a list of distinct UUIDs, flags in a documented form) is decided here without a further call;
+    anything else goes to the rule's function, in the order the rules report (docs/formats.md,
+    "Checking thousands of plans")."""
     data = doc.data
     if not isinstance(data, dict):
         return
     plan_type = data.get("planType")
     other = _other_plan_fields(plan_type)
-    _check_fields(data, other, findings)
-    for side in ("source", "target"):
+    names = data.keys()
+    if not (names <= _PLAN_FIELD_SET and names.isdisjoint(other)):
+        _check_fields(data, other, findings)
+    for side in _SIDES:
         server = data.get(side)
         if isinstance(server, dict):
-            _check_server(side, server, findings)
+            if not server.keys() <= _SERVER_FIELD_SET:
+                _check_server_fields(side, server, findings)
+            route = server.get("route")
+            if isinstance(route, str) and _route_problems(side, route):
+                _check_route(side, route, findings)
+            password = server.get("password", _ABSENT)
+            if password is not _ABSENT and not (type(password) is str and REFERENCE.fullmatch(password)):
+                _check_password(side, password, findings)
     if plan_type != QUERY_PLAN:  # in a QueryCopyPlan, idList is ignored (ND409)
-        _check_id_list(data.get("idList"), findings)
+        ids = data.get("idList")
+        if not (type(ids) is list and ids and distinct_uuids(ids)):
+            _check_id_list(ids, findings)
     _check_coercions(data, other, findings)
     _check_same_account(data, findings)
     _check_read_only_flag(data, findings)
@@ -168,6 +191,9 @@ def _other_plan_fields(plan_type: Any) -> tuple[str, ...]:
 
 
 def _check_fields(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
+    names = data.keys()
+    if names <= _PLAN_FIELD_SET and names.isdisjoint(other):
+        return  # the common case: every field known and of this plan type (nothing the loop reports)
     plan_type = data.get("planType")
     for name in data:
         if name in other:
@@ -208,15 +234,10 @@ def _resembles(name: str, known: tuple[str, ...]) -> str | None:
     return lowered[prefixed[0]] if len(prefixed) == 1 else None
 
 
-def _check_server(side: str, server: dict[str, Any], findings: Findings) -> None:
+def _check_server_fields(side: str, server: dict[str, Any], findings: Findings) -> None:
     for name in server:
-        if name not in SERVER_FIELDS:
+        if name not in _SERVER_FIELD_SET:
             _report_unknown(name, SERVER_FIELDS, (side, name), f" in {side}", findings)
-    route = server.get("route")
-    if isinstance(route, str):
-        _check_route(side, route, findings)
-    if "password" in server:
-        _check_password(side, server["password"], findings)
 
 
 def _check_route(side: str, route: str, findings: Findings) -> None:
@@ -319,6 +340,7 @@ def _route_hint(parts: SplitResult) -> str | None:
 
 
 def _check_password(side: str, password: Any, findings: Findings) -> None:
+    # (`check` has passed over the common case, `${env:NAME}`: well formed (ND407), not literal (ND406))
     at: JsonPath = (side, "password")
     if not isinstance(password, str):
         # the type is named, never the value: it may be a secret all the same
@@ -337,6 +359,7 @@ def _check_password(side: str, password: Any, findings: Findings) -> None:
 
 
 def _check_id_list(ids: Any, findings: Findings) -> None:
+    """Each item of `ids` in turn (`check` has passed over a list of distinct UUIDs, `copyplan.distinct_uuids`)."""
     if not isinstance(ids, list):
         return  # the schema reports a missing or non-array idList
     if not ids:
@@ -361,10 +384,23 @@ def _check_id_list(ids: Any, findings: Findings) -> None:
 
 def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
     if "queryLimit" in data and "queryLimit" not in other:
-        _check_query_limit(data["queryLimit"], findings)
+        limit = data["queryLimit"]
+        # 10 or "10" in 1 .. 2^31-1: the silent readings of `coerce.jackson_int`, decided here
+        if type(limit) is int:
+            silent = 1 <= limit <= coerce.INT_MAX
+        else:
+            silent = (
+                type(limit) is str and limit.isascii() and limit.isdigit() and limit[0] != "0" and len(limit) <= 10
+                and int(limit) <= coerce.INT_MAX
+            )
+        if not silent:
+            _check_query_limit(limit, findings)
     for name in BOOL_FIELDS:
         if name in data:
-            _check_flag(name, data[name], findings)
+            value = data[name]
+            # true, false, "true", "false": the silent forms of `coerce.jackson_bool`, decided here
+            if not (value is True or value is False or (type(value) is str and value in _SILENT_FLAGS)):
+                _check_flag(name, value, findings)
     if UPDATE_TARGET_ALIAS in data:
         if "updateTargetNetwork" in data:
             findings.report(
@@ -433,7 +469,8 @@ def _check_query_limit(value: Any, findings: Findings) -> None:
 
 
 def _check_read_only_flag(data: dict[str, Any], findings: Findings) -> None:
-    if as_bool(data.get("updateReadOnlyNetwork", False)) is not True:
+    flag = data.get("updateReadOnlyNetwork", False)
+    if flag is False or as_bool(flag) is not True:
         return
     name = "updateTargetNetwork" if "updateTargetNetwork" in data else UPDATE_TARGET_ALIAS
     if name in data and as_bool(data[name]) is not False:
@@ -474,7 +511,7 @@ def _check_same_account(data: dict[str, Any], findings: Findings) -> None:
 def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -> None:
     if _references_all_well_formed(doc.text):
         return  # the common case, decided on the text without walking the data
-    for path, value in _strings(data):
+    for path, value in strings(data):
         if "$" not in value and "{" not in value:
             continue  # the common case: nothing that could start a reference
         bad = malformed_references(value)
@@ -489,7 +526,7 @@ def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -
             )
             continue
         for offset, fragment in bad:
-            where = _string_position(doc, path, offset)
+            where = string_position(doc, path, offset)
             findings.report(
                 ND_MALFORMED_REFERENCE,
                 f"{_quote(fragment)} is not a well-formed ${{env:NAME}} reference",
@@ -502,25 +539,10 @@ def _check_references(doc: Document, data: dict[str, Any], findings: Findings) -
 def _references_all_well_formed(text: str) -> bool:
     """True when nothing in `text` but well-formed references could start one: no `$` and no
     `{env` left once they are removed, and no `\\u` escape that could spell either."""
-    if not text or "\\u" in text:
+    if not text or ("\\" in text and "\\u" in text):  # (a one-character search first: far cheaper)
         return False  # no text to go by, or an escape that could spell `$`
     rest = REFERENCE.sub("", text) if "${" in text else text
-    return "$" not in rest and "{env" not in rest.lower()
-
-
-def _strings(root: Any) -> list[tuple[JsonPath, str]]:
-    """Every string value under `root` with its path, in document order."""
-    out: list[tuple[JsonPath, str]] = []
-    stack: list[tuple[JsonPath, Any]] = [((), root)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            out.append((path, value))
-        elif isinstance(value, dict):
-            stack.extend(((*path, k), v) for k, v in reversed(value.items()))
-        elif isinstance(value, list):
-            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
-    return out
+    return "$" not in rest and _ENV_OPENING.search(rest) is None
 
 
 def _is_password(path: JsonPath) -> bool:
@@ -540,33 +562,6 @@ def _reference_hint(fragment: str) -> str | None:
     if ":-" in fragment:
         return "defaults are not supported: set the variable, and write ${env:NAME}"
     return None  # the code's default hint
-
-
-def _string_position(doc: Document, path: JsonPath, offset: int) -> Position | None:
-    """The line and column of character `offset` of the JSON string at `path`, when it can be found.
-
-    `locate` gives the member's key; the value follows it. Escapes count as one character.
-    """
-    line, col = doc.locate(path)
-    text = doc.text
-    start = 0
-    for _ in range(line - 1):
-        start = text.find("\n", start) + 1
-        if start == 0:
-            return None
-    i = start + col - 1
-    if path and isinstance(path[-1], str):
-        m = _KEY_COLON.match(text, i)
-        if m is None:
-            return None
-        i = m.end()
-    if i >= len(text) or text[i] != '"':
-        return None
-    j, k = i + 1, 0
-    while k < offset and j < len(text) and text[j] != '"':
-        j += (6 if text[j + 1 : j + 2] == "u" else 2) if text[j] == "\\" else 1
-        k += 1
-    return Position(line, j - start + 1)
 
 
 def _quote(value: str, limit: int = 60) -> str:
