@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +61,8 @@ class Document:
         The plan records it (`compiler.ir`); validation alone never asks, so it is computed when
         first asked, from the bytes kept in `read_from` (docs/formats.md, "Checking thousands of
         plans")."""
+        import hashlib  # not imported by validation, which hashes nothing
+
         return "" if self.read_from is None else hashlib.sha256(self.read_from).hexdigest()
 
     def locate(self, path: JsonPath) -> tuple[int, int]:

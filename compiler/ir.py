@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import os
+from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -129,9 +129,35 @@ class After:
     index: int = 0
 
 
-class InputFile(NamedTuple):
-    path: str  # relative to the workspace root, with / separators
-    sha256: str
+class InputFile:
+    """An input of the workspace: its path (relative to the root, with / separators) and the
+    sha256 a plan records for it.
+
+    The IR gives the hash as a function of no arguments, called on the first read of `sha256`:
+    the task graph never reads it, so `ferryman validate` hashes nothing (docs/architecture.md,
+    "Speed"). A plan read back from JSON gives the hash itself."""
+
+    __slots__ = ("_sha256", "path")
+
+    def __init__(self, path: str, sha256: str | Callable[[], str]) -> None:
+        self.path = path
+        self._sha256 = sha256
+
+    @property
+    def sha256(self) -> str:
+        digest = self._sha256
+        if not isinstance(digest, str):
+            digest = self._sha256 = digest()
+        return digest
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, InputFile) and (self.path, self.sha256) == (other.path, other.sha256)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.sha256))
+
+    def __repr__(self) -> str:
+        return f"InputFile({self.path!r}, {self.sha256!r})"
 
 
 class Workspace(NamedTuple):
@@ -160,6 +186,8 @@ def sha256_listing(folder: str, suffix: str = ".json") -> str:
         names = sorted(n for n in os.listdir(folder) if n.endswith(suffix))
     except OSError:
         names = []
+    import hashlib  # not imported by validation, which hashes nothing
+
     return hashlib.sha256("".join(n + "\n" for n in names).encode()).hexdigest()
 
 
@@ -170,6 +198,8 @@ def sha256_input(path: str) -> str:
 
 
 def sha256_file(path: str) -> str:
+    import hashlib  # not imported by validation, which hashes nothing
+
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -290,9 +320,9 @@ def build(loaded: LoadedWorkspace) -> Workspace:
         After(str(a["task"]), tuple(str(n) for n in a["needs"]), i) for i, a in enumerate(data.get("after", []))
     )
     files = _input_files(loaded, zmap)
-    listed = [InputFile(_rel(root, f) + "/", sha256_listing(f)) for f in _plan_folders(loaded)]
+    listed = [InputFile(_rel(root, f) + "/", functools.partial(sha256_listing, f)) for f in _plan_folders(loaded)]
     inputs = tuple(
-        sorted([*(InputFile(_rel(root, p), _sha256(loaded, p)) for p in files), *listed], key=lambda i: i.path)
+        sorted([*(InputFile(_rel(root, p), _hash_of(loaded, p)) for p in files), *listed], key=lambda i: i.path)
     )
     return Workspace(
         name=str(ws.get("name")),
@@ -314,12 +344,14 @@ def build(loaded: LoadedWorkspace) -> Workspace:
     )
 
 
-def _sha256(loaded: LoadedWorkspace, path: str) -> str:
-    """The hash taken when the file was read for checking (the bytes the plan is built from)."""
+def _hash_of(loaded: LoadedWorkspace, path: str) -> Callable[[], str]:
+    """How to hash input `path`: the bytes that were read for checking (the bytes the plan is
+    built from), else the file as it is (a stylesfile)."""
     checked = loaded.files.get(path)
-    if checked is not None and checked.doc is not None and checked.doc.sha256:
-        return checked.doc.sha256
-    return sha256_file(path)
+    doc = checked.doc if checked is not None else None
+    if doc is not None and doc.read_from is not None:
+        return functools.partial(getattr, doc, "sha256")
+    return functools.partial(sha256_file, path)
 
 
 def _plan_folders(loaded: LoadedWorkspace) -> list[str]:

@@ -10,7 +10,6 @@ import dataclasses
 import errno
 import os
 import stat
-from hashlib import sha256
 from typing import NamedTuple
 
 from ..diagnostics import Diagnostic
@@ -88,12 +87,7 @@ class RawText(NamedTuple):
 
     text: str | None
     diagnostics: list[Diagnostic]
-    data: bytes | None = None
-
-    @property
-    def sha256(self) -> str:
-        """The sha256 of the file's bytes, in hex ("" when it could not be read)."""
-        return "" if self.data is None else sha256(self.data).hexdigest()
+    data: bytes | None = None  # a Document keeps them for its sha256
 
 
 def read_regular(path: str, limit: int | None = None) -> bytes:
