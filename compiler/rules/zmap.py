@@ -17,8 +17,8 @@ import dataclasses
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+from collections.abc import Iterator
+from typing import Any
 
 from ..diagnostics import JsonPath
 from ..document import Code, Document, Findings, define
@@ -445,18 +445,22 @@ def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: st
 
 def _all_styles_defined(stanzas: list[dict[str, Any]], fs_style: dict[str, str], defined: set[str]) -> bool:
     """Whether `_missing_style_refs` finds nothing in any of `stanzas`: the common case, asked of
-    whole lists at once (False when an item is not a string: the item-by-item walk says which)."""
-    named: set[str] = set()
-    style_of = cast("Callable[[str, str], str]", fs_style.get)  # featureset (lower case), itself -> its style
+    the distinct names at once (sources share featuresets: real configs name a thousand distinct
+    ones tens of thousands of times). False when an item is not a string: the item-by-item walk
+    says which."""
+    styles: set[str] = set()
+    featuresets: set[str] = set()
     try:
         for st in stanzas:
-            styles = st.get("styles", ())
-            featuresets = st.get("featuresets", ())
-            if not isinstance(styles, list | tuple) or not isinstance(featuresets, list | tuple):
+            named_styles = st.get("styles", ())
+            named_featuresets = st.get("featuresets", ())
+            if not isinstance(named_styles, list | tuple) or not isinstance(named_featuresets, list | tuple):
                 return False
-            named.update(map(str.lower, styles))
-            named.update(map(str.lower, map(style_of, map(str.lower, featuresets), featuresets)))
-    except TypeError:
+            styles.update(named_styles)
+            featuresets.update(named_featuresets)
+        # a featureset's style: the one [featureset-style] maps it to, else its own name
+        named = {s.lower() for s in styles} | {fs_style.get(f.lower(), f).lower() for f in featuresets}
+    except (TypeError, AttributeError):  # an item that is not a string (or not hashable)
         return False
     return defined.issuperset(named)
 
