@@ -53,7 +53,8 @@ def parse_pipe_url(url: str) -> PipeUrl:
     if url[: len(SCHEME)].lower() != SCHEME:
         raise PipeUrlError(f"{url} is not a pipe:// URL")
     rest = url[len(SCHEME) :]
-    rest = rest.split("#", 1)[0]  # the fragment is ignored
+    if "#" in rest:
+        rest = rest.split("#", 1)[0]  # the fragment is ignored
     hier, _, query = rest.partition("?")
     args = tuple(filter(None, query.split("&")))  # empty pieces dropped
     slash = hier.find("/")
@@ -68,7 +69,7 @@ def parse_pipe_url(url: str) -> PipeUrl:
         raise PipeUrlError(f"{url} names no script (the path after the host is empty)")
     first = path.split("/", 1)[0]
     seed_absolute = "/" in path and not path.startswith("/") and first not in (".", "..")
-    return PipeUrl(url, path, args, seed_reads_absolute=seed_absolute)
+    return PipeUrl(url, path, args, False, seed_absolute)
 
 
 def argv(url: PipeUrl, region: tuple[int, int] | None = None) -> list[str]:

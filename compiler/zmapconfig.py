@@ -146,11 +146,13 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
     resolve = ScriptResolver(scripts)
     shared = stylesfile(data)
     out: list[ZMapSource] = []
+    data = _dict(data)
     for name in source_names(data):
-        st = stanza(data, name)
-        url = st.get("url") if st is not None else None
-        if st is None or not isinstance(url, str):
+        st = data.get(name) if name not in _NON_SOURCE else None  # `stanza(data, name)`, inlined
+        url = st.get("url") if isinstance(st, dict) else None
+        if not isinstance(url, str):
             continue
+        assert st is not None
         pipe: PipeUrl | None = None
         script: str | None = None
         error: str | None = None
@@ -163,7 +165,6 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
             except PipeUrlError as exc:
                 pipe, error = None, str(exc)
         timeout = st.get("timeout")
-        featuresets = st.get("featuresets")
         own = st.get("stylesfile")
         out.append(
             ZMapSource(
@@ -172,7 +173,7 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
                 url_scheme,
                 pipe,
                 script,
-                tuple(_strings(featuresets)) if featuresets is not None else (),
+                _string_tuple(st.get("featuresets")),
                 st.get("delayed") is True,
                 st.get("sequence") is True,
                 timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
@@ -181,6 +182,17 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
             )
         )
     return out
+
+
+def _string_tuple(value: Any) -> tuple[str, ...]:
+    """The strings of a list value, as a tuple; () for anything else."""
+    if not isinstance(value, list):
+        return ()
+    try:
+        "".join(value)  # in C: a TypeError when an item is not a string (GKeyFile lists never have one)
+    except TypeError:
+        return tuple(_strings(value))
+    return tuple(value)
 
 
 def sources(doc: Document) -> tuple[ZMapSource, ...]:
