@@ -55,12 +55,12 @@ class Task:
     delayed: bool
     action: Mapping[str, Any]
 
-    @property
+    @functools.cached_property
     def groups(self) -> tuple[str, ...]:
         """Names of the server groups it holds."""
         return tuple(r[6:] for r in self.resources if r.startswith("group:"))
 
-    @property
+    @functools.cached_property
     def hosts(self) -> tuple[str, ...]:
         """Names of the remote hosts it holds."""
         return tuple(r[5:] for r in self.resources if r.startswith("host:"))
@@ -272,7 +272,8 @@ class Plan:
 
 
 def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
-    """Compile the IR into a Plan. Pure: reads no file but the inputs' hashes already in `ws`.
+    """Compile the IR into a Plan. Pure: reads no file (the inputs' hashes are made when the plan
+    records them, from the bytes that were checked: `ir.InputFile`).
 
     Raises GraphError when the task graph is unusable (see `taskgraph.build`)."""
     shape = taskgraph.build(ws)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import packagedata, tasks
 from .plan import Plan
@@ -55,24 +54,39 @@ def _line(label: str, text: str) -> str:
     return f"{label} {text}" if len(label) == 1 else f"{label:<6} {text}"
 
 
+class _Row(NamedTuple):
+    """A task as the templates show it (attributes, not dict keys: Jinja tries getattr first, and a
+    miss costs an exception; a named tuple: a plan has thousands)."""
+
+    n: int
+    id: str
+    kind: str
+    after: tuple[str, ...]
+    groups: tuple[str, ...]
+    hosts: tuple[str, ...]
+    delayed: bool
+    skipped: bool
+    lines: list[str]
+
+
 def context(plan: Plan, *, include_delayed: bool | None = None) -> dict[str, Any]:
     include = plan.include_delayed if include_delayed is None else include_delayed
     order = plan.run_order()
     registry = tasks.registry()
     counts = Counter(t.kind for t in plan.tasks)
     delayed = [t for t in plan.tasks if t.delayed]
-    # attribute objects, not dicts: Jinja tries getattr first, and a miss costs an exception
+    root = plan.root
     rows = [
-        SimpleNamespace(
-            n=i,
-            id=t.id,
-            kind=t.kind,
-            after=list(t.after),
-            groups=list(t.groups),
-            hosts=list(t.hosts),
-            delayed=t.delayed,
-            skipped=t.delayed and not include,
-            lines=[_line(label, text) for label, text in registry[t.kind].details(t.action, plan.root)]
+        _Row(
+            i,
+            t.id,
+            t.kind,
+            t.after,
+            t.groups,
+            t.hosts,
+            t.delayed,
+            t.delayed and not include,
+            [_line(label, text) for label, text in registry[t.kind].details(t.action, root)]
             if t.kind in registry
             else [],
         )
