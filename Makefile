@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine:  `make demo`  and  `make test`.
 # Both create .venv, install ferryman with its test extras, and install the system tools the
-# tests use (GenomeTools' gt, OpenSSH's sshd) with apt-get when they are missing.
+# tests use (GenomeTools' gt, OpenSSH's sshd and ssh, Chromium) with apt-get when they are missing.
 
 PYTHON ?= python3
 VENV   ?= .venv

@@ -2,7 +2,7 @@
 
 Beyond the parser's own syntax errors, three things are refused here with their line and column,
 because a value would otherwise silently change or crash a later phase (docs/formats.md, "Numbers
-and keys in JSON"):
+in JSON, YAML and TOML"):
 * a key given twice in one object (IO110): Python and Jackson both keep the later value silently;
 * `NaN`, `Infinity`, `-Infinity` (not JSON, though Python's parser takes them) and a number too
   large for a float (`1e400`, which Python reads as infinity) (IO111);
