@@ -1,8 +1,10 @@
 """Hostile review of the `ferryman validate` speed work (65b472a..41731b6): inputs that the fast
 paths might take differently from the reference behaviour. Real files, the real CLI.
 
-Each known defect is an `xfail(strict=True)` test that reproduces it (it starts passing, and so
-fails the suite, once the defect is fixed: then drop the mark). The other tests pin what held.
+The review found two defects, both fixed, each pinned by a test below: a profile output that
+resolves onto an input through a missing folder (`nothere/../X`, `X/`) was no longer reported
+(ID514), and a `[Server-groups]` key named like a secret had its value quoted (ZM303). The other
+tests pin what held.
 """
 
 from __future__ import annotations
@@ -60,15 +62,6 @@ def test_output_on_an_input_is_reported(tmp_path: Path, output: str) -> None:
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "defect: compiler/rules/workspace.py check_profile_outputs compares an output where stat "
-        "fails only with the inputs that were not read (maybe_absent), but `full` is not normalized: "
-        "stat fails on `nothere/../X` or `X/` while os.path.realpath (what _SameFile compares) "
-        "resolves it to the input X; the base reported ID514, validate and plan now pass"
-    ),
-)
 @pytest.mark.parametrize(
     "output",
     [
@@ -88,14 +81,6 @@ def test_output_on_an_input_through_a_missing_folder_is_reported(tmp_path: Path,
     assert "error[ID514]" in proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "defect (already in the base, 65b472a): ZM303 quotes a [Server-groups] member named by a "
-        "key called `password`, so the value of a password-like key reaches the output unmasked "
-        "(compiler/rules/zmap.py _check_server_groups; gkeyfile.masked is not applied)"
-    ),
-)
 def test_server_group_password_value_is_not_shown(tmp_path: Path) -> None:
     (tmp_path / "scripts").mkdir()
     (tmp_path / "styles.ini").write_text("[a]\nmode = basic\n")

@@ -329,7 +329,16 @@ def _is_one_word(line: str) -> bool:
 
 # `scheme://userinfo@`: the userinfo of a URL anywhere in a text (RFC 3986 section 3.2.1)
 # a password-like word (alone or inside a key such as db_password), and the rest of the text
-_SECRET_WORD = re.compile(r"(?i)(pass(?:word|wd|phrase)|pwd|token|secret|api[-_]?key|credential)(\S*?[\s:=]+)(\S.*)")
+_SECRET_NAME = r"pass(?:word|wd|phrase)|pwd|token|secret|api[-_]?key|credential"
+_SECRET_WORD = re.compile(rf"(?i)({_SECRET_NAME})(\S*?[\s:=]+)(\S.*)")
+_SECRET_KEY = re.compile(rf"(?i){_SECRET_NAME}")
+
+
+def secret_like(key: str) -> bool:
+    """Whether a key names a secret (`password`, `db_token`, `api-key`, ...): its value is never
+    quoted in a message (docs/formats.md)."""
+    return _SECRET_KEY.search(key) is not None
+
 
 
 def masked(text: str) -> str:

@@ -290,7 +290,10 @@ def check_profile_outputs(doc: Document, ws: LoadedWorkspace, findings: Findings
         if earlier is not None:
             findings.report(ID_OUTPUT_TWICE, f"output {output} is also the output of profile {earlier!r}", at)
             continue
-        role = same_file.first(full, inputs if same_file.stat(full) is not None else maybe_absent)
+        # nothing at a normalized path: no input that was read is there (a path with `..` or a
+        # trailing `/` may still resolve onto one, so it is compared with every input)
+        absent = os.path.normpath(full) == full and same_file.stat(full) is None
+        role = same_file.first(full, maybe_absent if absent else inputs)
         if role is None and isinstance(plans, str) and output.endswith(".json") and same_file(
             os.path.dirname(full), os.path.join(base, plans)
         ):

@@ -246,23 +246,27 @@ def _check_server_groups(data: dict[str, Any], listed: dict[str, ZMapSource], fi
     for group, members in _dict(data.get(SERVER_GROUPS)).items():
         if not isinstance(members, list):
             continue
+        # the values of a key named like a secret are never quoted (a `password = …` line here
+        # is a mistake, and its value a password)
+        secret = gkeyfile.secret_like(group)
         seen: set[str] = set()
         for i, member in enumerate(members):
             if not isinstance(member, str):
                 continue
             at: JsonPath = (SERVER_GROUPS, group, i)
+            shown = f"its member {i + 1} (not shown: {group} names a secret)" if secret else member
             if member in seen:
-                _report(findings, ZM_LISTED_TWICE, f"server group {group} lists {member} twice", at)
+                _report(findings, ZM_LISTED_TWICE, f"server group {group} lists {shown} twice", at)
                 continue
             seen.add(member)
             source = listed.get(member)
             if source is None and stanza(data, member) is None:
-                _report(findings, ZM_GROUP_MEMBER, f"server group {group} names {member}, which has no stanza", at)
+                _report(findings, ZM_GROUP_MEMBER, f"server group {group} names {shown}, which has no stanza", at)
             elif source is None:
-                msg = f"server group {group} names {member}, which is not a source in [ZMap] sources"
+                msg = f"server group {group} names {shown}, which is not a source in [ZMap] sources"
                 _report(findings, ZM_GROUP_MEMBER, msg, at)
             elif source.scheme == "acedb":
-                _report(findings, ZM_GROUP_ACEDB, f"server group {group} includes {member}, an acedb:// source", at)
+                _report(findings, ZM_GROUP_ACEDB, f"server group {group} includes {shown}, an acedb:// source", at)
 
 
 def _shown(path: str, base: str) -> str:
