@@ -30,12 +30,18 @@ class PipeUrl(NamedTuple):
 
     url: str
     path: str  # relative ("get.pl") or absolute ("/opt/bin/get.pl"), as written
-    args: tuple[str, ...]
+    query: str  # after the `?`, before any `#`: the argument list, split by `args`
     # `pipe://getgff.pl?…`: a script name where the host goes, taken as the relative path
     short_form: bool = False
     # `pipe:///software/bin/x.pl`: relative by the rule, but the seed document read it as the
     # absolute `/software/bin/x.pl` (a multi-part path after the separator slash)
     seed_reads_absolute: bool = False
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """The script's arguments: the query split on `&`, each piece as written, empty pieces
+        dropped (split when asked: the checks never need them, a plan does)."""
+        return tuple(filter(None, self.query.split("&")))
 
     @property
     def is_absolute(self) -> bool:
@@ -56,20 +62,19 @@ def parse_pipe_url(url: str) -> PipeUrl:
     if "#" in rest:
         rest = rest.split("#", 1)[0]  # the fragment is ignored
     hier, _, query = rest.partition("?")
-    args = tuple(filter(None, query.split("&")))  # empty pieces dropped
     slash = hier.find("/")
     if slash < 0:
         # no path: the short form, a script name where the host would be
         name = hier.split(";", 1)[0]
         if not name or "@" in name or ":" in name:
             raise PipeUrlError(f"{url} names no script (nothing after the host)")
-        return PipeUrl(url, name, args, short_form=True)
+        return PipeUrl(url, name, query, short_form=True)
     path = hier[slash + 1 :].split(";", 1)[0]  # one `/` separates; `;typecode` is ignored
     if not path or path == "/":
         raise PipeUrlError(f"{url} names no script (the path after the host is empty)")
     first = path.split("/", 1)[0]
     seed_absolute = "/" in path and not path.startswith("/") and first not in (".", "..")
-    return PipeUrl(url, path, args, False, seed_absolute)
+    return PipeUrl(url, path, query, False, seed_absolute)
 
 
 def argv(url: PipeUrl, region: tuple[int, int] | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from ferryman.compiler.pipeurl import (
 
 def test_three_slashes_is_a_relative_path() -> None:
     url = parse_pipe_url("pipe:///get.pl")
-    assert url == PipeUrl("pipe:///get.pl", "get.pl", ())
+    assert url == PipeUrl("pipe:///get.pl", "get.pl", "")
     assert not url.is_absolute and not url.short_form and not url.seed_reads_absolute
 
 
@@ -31,7 +31,8 @@ def test_four_slashes_is_an_absolute_path() -> None:
 
 def test_short_form_is_relative_with_a_flag() -> None:
     url = parse_pipe_url("pipe://getgff.pl?dataset=human&name=6")
-    assert url == PipeUrl("pipe://getgff.pl?dataset=human&name=6", "getgff.pl", ("dataset=human", "name=6"), True)
+    assert url == PipeUrl("pipe://getgff.pl?dataset=human&name=6", "getgff.pl", "dataset=human&name=6", True)
+    assert url.args == ("dataset=human", "name=6")
     assert not url.is_absolute
 
 
