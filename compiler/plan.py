@@ -55,12 +55,12 @@ class Task:
     delayed: bool
     action: Mapping[str, Any]
 
-    @functools.cached_property
+    @property
     def groups(self) -> tuple[str, ...]:
         """Names of the server groups it holds."""
         return tuple(r[6:] for r in self.resources if r.startswith("group:"))
 
-    @functools.cached_property
+    @property
     def hosts(self) -> tuple[str, ...]:
         """Names of the remote hosts it holds."""
         return tuple(r[5:] for r in self.resources if r.startswith("host:"))

@@ -94,7 +94,7 @@ def context(plan: Plan, *, include_delayed: bool | None = None) -> dict[str, Any
     ]
     groups = plan.groups
     # DOT/Mermaid clusters: a task in several groups is drawn inside its first group's cluster
-    first_group = {t.id: t.groups[:1] for t in plan.tasks}
+    first_group = {r.id: r.groups[:1] for r in rows}
     clusters = [(g, [m for m in g.members if first_group[m] == (g.name,)]) for g in groups]
     ranked = sorted(counts, key=lambda k: (registry[k].rank if k in registry else 99, k))
     return {
