@@ -291,6 +291,7 @@ class WorkspaceLock:
         self._fh: IO[str] | None = None
         self._held: list[IO[str]] = []
         self._write_lock = threading.Lock()
+        self._starts: dict[int, int | None] = {}  # process group -> its leader's start time
         self.reaped: list[int] = []  # process groups of a dead holder this run ended
 
     def acquire(self) -> None:
@@ -355,8 +356,13 @@ class WorkspaceLock:
 
     def _rewrite(self, groups: list[int]) -> None:
         lines = [f"pid {os.getpid()}"]
+        with self._write_lock:
+            # a running group's start time does not change: read once from /proc, not again on
+            # every start and end of every other script (the callers hold the run's process lock)
+            starts = {g: self._starts[g] if g in self._starts else _start_time(g) for g in groups}
+            self._starts = starts
         for g in sorted(groups):
-            start = _start_time(g)
+            start = starts[g]
             if start is not None:
                 lines.append(f"group {g} {start}")
         with self._write_lock:
