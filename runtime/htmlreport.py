@@ -215,8 +215,9 @@ def render(run: RunSummary) -> str:
     return out
 
 
-def write_report(run_dir: str, path: str | None = None) -> str | None:
-    """Render the run in `run_dir` to `path` (default `<run_dir>/report.html`), atomically.
+def write_report(run_dir: str, path: str | None = None, *, summary: RunSummary | None = None) -> str | None:
+    """Render the run in `run_dir` to `path` (default `<run_dir>/report.html`), atomically;
+    `summary`: the run's journal already read (`journal.summarize(run_dir)`), else it is read here.
 
     Returns the path written, or None when there is no journal or the file could not be written
     (a full disk, a folder in the way): a report never changes how a run ended."""
@@ -226,7 +227,7 @@ def write_report(run_dir: str, path: str | None = None) -> str | None:
     if not os.path.isfile(os.path.join(run_dir, "journal.jsonl")):
         return None
     try:
-        atomic_write(target, render(summarize(run_dir)))
+        atomic_write(target, render(summary if summary is not None else summarize(run_dir)))
     except OSError:
         return None
     return target

@@ -210,7 +210,7 @@ def _execute_locked(
     if journal.error is not None and code == ExitCode.OK:  # the record of the run is incomplete
         code = ExitCode.FAILED
     summary = jr.summarize(journal.dir)
-    write_report(journal.dir)
+    write_report(journal.dir, summary=summary)
     return RunResult(run_id, int(code), summary)
 
 

@@ -82,7 +82,10 @@ class Redactor:
         return text if pattern is None or not text else pattern.sub(MASK, text)
 
     def scrub(self, value: Any) -> Any:
-        """`value` (str, list, tuple, dict, scalars) with every string filtered."""
+        """`value` (str, list, tuple, dict, scalars) with every string filtered; `value` itself
+        when no secret is registered (the caller serializes it at once)."""
+        if self._pattern is None:
+            return value
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
