@@ -137,7 +137,6 @@ ND_UPDATE_TARGET_TWICE = define(
 
 _V1_SEGMENTS = ("rest", "ndexbio-rest", "v1")
 _PLAN_FIELD_SET = frozenset(PLAN_FIELDS)
-_SILENT_FLAGS = ("true", "false")
 _SIDES = ("source", "target")
 _ABSENT = object()  # a field not given (None is a value: `"password": null`)
 _ENV_OPENING = re.compile(r"\{[eE][nN][vV]")  # `"{env" in text.lower()`, without the copy
@@ -149,18 +148,17 @@ _INTENDED_NAME = re.compile(r"(?i)^\$?\{?\s*env\s*[:{(]\s*([A-Za-z_][A-Za-z0-9_]
 def check(doc: Document, findings: Findings) -> None:
     """Report every rule violation in a copy plan (the schema's findings are not repeated).
 
-    The common case of each rule (every field known, a referenced password, a route seen before,
-    a list of distinct UUIDs, flags in a documented form) is decided here without a further call;
-    anything else goes to the rule's function, in the order the rules report (docs/formats.md,
-    "Checking thousands of plans")."""
+    The common case of each rule (a referenced password, a route seen before, a list of distinct
+    UUIDs) is decided here without a further call, every field known at the top of `_check_fields`,
+    flags and `queryLimit` in a documented form by `coerce`; anything else goes to the rule's
+    item-by-item check, in the order the rules report (docs/formats.md, "Checking thousands of
+    plans")."""
     data = doc.data
     if not isinstance(data, dict):
         return
     plan_type = data.get("planType")
     other = _other_plan_fields(plan_type)
-    names = data.keys()
-    if not (names <= _PLAN_FIELD_SET and names.isdisjoint(other)):
-        _check_fields(data, other, findings)
+    _check_fields(data, other, findings)
     for side in _SIDES:
         server = data.get(side)
         if isinstance(server, dict):
@@ -384,23 +382,10 @@ def _check_id_list(ids: Any, findings: Findings) -> None:
 
 def _check_coercions(data: dict[str, Any], other: tuple[str, ...], findings: Findings) -> None:
     if "queryLimit" in data and "queryLimit" not in other:
-        limit = data["queryLimit"]
-        # 10 or "10" in 1 .. 2^31-1: the silent readings of `coerce.jackson_int`, decided here
-        if type(limit) is int:
-            silent = 1 <= limit <= coerce.INT_MAX
-        else:
-            silent = (
-                type(limit) is str and limit.isascii() and limit.isdigit() and limit[0] != "0" and len(limit) <= 10
-                and int(limit) <= coerce.INT_MAX
-            )
-        if not silent:
-            _check_query_limit(limit, findings)
+        _check_query_limit(data["queryLimit"], findings)
     for name in BOOL_FIELDS:
         if name in data:
-            value = data[name]
-            # true, false, "true", "false": the silent forms of `coerce.jackson_bool`, decided here
-            if not (value is True or value is False or (type(value) is str and value in _SILENT_FLAGS)):
-                _check_flag(name, value, findings)
+            _check_flag(name, data[name], findings)
     if UPDATE_TARGET_ALIAS in data:
         if "updateTargetNetwork" in data:
             findings.report(
