@@ -25,7 +25,8 @@ from .secrets import is_reference
 from .zmapconfig import ZMapSource as Source  # one record for a source: the ZMap config reader builds it
 
 # IR records are named tuples: immutable, and cheap to define and to make (thousands of copy
-# plans; docs/architecture.md, "Speed").
+# plans; docs/architecture.md, "Speed"). `After` stays a dataclass: its `index` field would hide
+# tuple.index; `InputFile` hashes lazily.
 __all__ = [
     "After",
     "Bridge",
@@ -232,9 +233,7 @@ def _zmap(path: str, doc: Document) -> ZMapConfig:
 
 
 def _endpoint(data: dict[str, Any], side: str, plan_rel: str) -> Endpoint:
-    e = data.get(side)
-    if not isinstance(e, dict):
-        e = {}
+    e = _table(data, side)
     return Endpoint(
         str(e.get("route", "")).rstrip("/"),
         str(e.get("username", "")),

@@ -115,7 +115,7 @@ class ZMapSource(NamedTuple):
     script, whose reason is `pipe_error`. `stylesfile` is the stylesfile that applies to the source
     (its own, else [ZMap]'s) and where it is named.
 
-    A named tuple, immutable as the IR's dataclasses are: a config has 10,000 sources, and a
+    A named tuple, as the IR's records are: immutable, and a config has 10,000 sources, which a
     frozen dataclass costs five times as much to make (docs/architecture.md, "Speed").
     """
 
@@ -146,18 +146,15 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
     resolve = ScriptResolver(scripts)
     shared = stylesfile(data)
     out: list[ZMapSource] = []
-    data = _dict(data)
     for name in source_names(data):
-        st = data.get(name) if name not in _NON_SOURCE else None  # `stanza(data, name)`, inlined
-        url = st.get("url") if isinstance(st, dict) else None
-        if not isinstance(url, str):
+        st = stanza(data, name)
+        url = st.get("url") if st is not None else None
+        if st is None or not isinstance(url, str):
             continue
-        assert st is not None
         pipe: PipeUrl | None = None
         script: str | None = None
         error: str | None = None
-        end = url.find("://")
-        url_scheme = url[:end].lower() if end >= 0 else ""
+        url_scheme = scheme(url)
         if url_scheme == "pipe":
             try:
                 pipe = parse_pipe_url(url)
@@ -173,7 +170,7 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
                 url_scheme,
                 pipe,
                 script,
-                _string_tuple(st.get("featuresets")),
+                tuple(_strings(st.get("featuresets"))),
                 st.get("delayed") is True,
                 st.get("sequence") is True,
                 timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else None,
@@ -182,17 +179,6 @@ def read_sources(data: Any, base: str) -> list[ZMapSource]:
             )
         )
     return out
-
-
-def _string_tuple(value: Any) -> tuple[str, ...]:
-    """The strings of a list value, as a tuple; () for anything else."""
-    if not isinstance(value, list):
-        return ()
-    try:
-        "".join(value)  # in C: a TypeError when an item is not a string (GKeyFile lists never have one)
-    except TypeError:
-        return tuple(_strings(value))
-    return tuple(value)
 
 
 def sources(doc: Document) -> tuple[ZMapSource, ...]:
