@@ -404,23 +404,23 @@ def _check_styles(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: st
     # path: a file that many stanzas name is read once, and a problem with it reported once, where
     # it is first named, with the number of other stanzas naming it
     path_of: dict[str, str] = {}  # stylesfile as written -> its normalized path
-    users: dict[str, list[ZMapSource]] = {}
+    users: dict[str, list[tuple[ZMapSource, tuple[str, JsonPath]]]] = {}  # path -> (source, how it names it)
     for source in listed:
-        if source.stylesfile is not None and source.scheme != "acedb":
-            written = source.stylesfile[0]
-            path = path_of.get(written)
+        named = source.stylesfile
+        if named is not None and source.scheme != "acedb":
+            path = path_of.get(named[0])
             if path is None:
-                path = path_of[written] = os.path.normpath(os.path.join(base, written))
-            users.setdefault(path, []).append(source)
+                path = path_of[named[0]] = os.path.normpath(os.path.join(base, named[0]))
+            users.setdefault(path, []).append((source, named))
     loaded: dict[str, set[str] | None] = {}
     walk: set[str] = set()  # the sources of stylesfiles that miss a style some source names
     for path, using in users.items():
-        file_value, at = using[0].stylesfile or ("", ())
-        others = len({s.stylesfile[1] for s in using if s.stylesfile is not None}) - 1
+        file_value, at = using[0][1]
+        others = len({named for _, named in using}) - 1  # the other places naming it
         also = f" (also named in {others} other stanza{'s' if others != 1 else ''})" if others else ""
         styles = loaded[path] = _load_styles(path, file_value, at, findings, also)
-        if styles is not None and not _all_styles_defined([data[s.name] for s in using], fs_style, styles):
-            walk.update(s.name for s in using)
+        if styles is not None and not _all_styles_defined([data[s.name] for s, _ in using], fs_style, styles):
+            walk.update(s.name for s, _ in using)
     missing: dict[tuple[str, str], _StyleUse] = {}  # (stylesfile, style) -> its first reference
     for source in listed:
         if source.name not in walk or source.stylesfile is None:
