@@ -19,7 +19,7 @@ class Dialect:
     name: str
     description: str
     schema: str | None
-    load: Callable[[str, str, str | None], LoadResult]  # (text, display path, fs path)
+    load: Callable[[str, str, str, str | None], LoadResult]  # (text, display path, dialect name, fs path)
     check: Callable[[Document, Findings], None]  # the dialect's semantic rules
     sniff: Callable[[str, str], bool]  # (path, text) -> is it an attempt at this kind?
 
@@ -36,21 +36,30 @@ def _module(name: str) -> Any:
 _MODULES: dict[str, Any] = {}
 
 
-class _Rules:
-    """A dialect's semantic rules, `compiler.rules.<module>.check`, imported on first call and
-    then called directly (no module lookup per file)."""
+class _Imported:
+    """`compiler.<module>.<name>`, imported on its first call and then called directly (the rules
+    and loaders of a dialect that is never read are never imported; no module lookup per file)."""
 
-    __slots__ = ("check", "module")
+    __slots__ = ("function", "module", "name")
 
-    def __init__(self, module: str) -> None:
+    def __init__(self, module: str, name: str) -> None:
         self.module = module
-        self.check: Callable[[Document, Findings], None] | None = None
+        self.name = name
+        self.function: Callable[..., Any] | None = None
 
-    def __call__(self, doc: Document, findings: Findings) -> None:
-        check = self.check
-        if check is None:
-            check = self.check = _module(f"rules.{self.module}").check
-        check(doc, findings)
+    def __call__(self, *args: Any) -> Any:
+        function = self.function
+        if function is None:
+            function = self.function = getattr(_module(self.module), self.name)
+        return function(*args)
+
+
+def _rules(module: str) -> Callable[[Document, Findings], None]:
+    return _Imported(f"rules.{module}", "check")
+
+
+def _loader(module: str) -> Callable[[str, str, str, str | None], LoadResult]:
+    return _Imported(f"loaders.{module}", "load_text")
 
 
 # Sniffers: (path, text) -> is this file an attempt at that kind? They err towards claiming a file,
@@ -124,24 +133,6 @@ def _looks_like_externals(path: str, text: str) -> bool:
     )
 
 
-class _Loader:
-    """A dialect's loader, `compiler.loaders.<module>.load_text` for files of `kind`, imported on
-    first call and then called directly."""
-
-    __slots__ = ("kind", "load_text", "module")
-
-    def __init__(self, kind: str, module: str) -> None:
-        self.kind = kind
-        self.module = module
-        self.load_text: Callable[[str, str, str, str | None], LoadResult] | None = None
-
-    def __call__(self, text: str, display: str, fs_path: str | None) -> LoadResult:
-        load_text = self.load_text
-        if load_text is None:
-            load_text = self.load_text = _module(f"loaders.{self.module}").load_text
-        return load_text(text, display, self.kind, fs_path)
-
-
 DIALECTS: dict[str, Dialect] = {
     k.name: k
     for k in (
@@ -149,27 +140,25 @@ DIALECTS: dict[str, Dialect] = {
             "manifest",
             "ferryman.toml workspace manifest",
             "workspace",
-            _Loader("manifest", "tomlfile"),
-            _Rules("workspace"),
+            _loader("tomlfile"),
+            _rules("workspace"),
             _looks_like_manifest,
         ),
-        Dialect(
-            "zmap", "ZMap config (GKeyFile)", "zmap", _Loader("zmap", "gkeyfile"), _Rules("zmap"), _looks_like_zmap
-        ),
+        Dialect("zmap", "ZMap config (GKeyFile)", "zmap", _loader("gkeyfile"), _rules("zmap"), _looks_like_zmap),
         Dialect(
             "styles",
             "ZMap styles file (GKeyFile)",
             None,
-            _Loader("styles", "gkeyfile"),
-            _Rules("styles"),
+            _loader("gkeyfile"),
+            _rules("styles"),
             _looks_like_styles,
         ),
         Dialect(
             "copy-plan",
             "NDEx copy plan (JSON)",
             "copy-plan",
-            _Loader("copy-plan", "jsonfile"),
-            _Rules("ndex"),
+            _loader("jsonfile"),
+            _rules("ndex"),
             _looks_like_copy_plan,
         ),
         # the externals shape is checked by its rules (same contract as schemas/externals.schema.json,
@@ -178,8 +167,8 @@ DIALECTS: dict[str, Dialect] = {
             "externals",
             "IDTrack external-database YAML",
             None,
-            _Loader("externals", "yamlfile"),
-            _Rules("idtrack"),
+            _loader("yamlfile"),
+            _rules("idtrack"),
             _looks_like_externals,
         ),
     )

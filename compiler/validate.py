@@ -66,7 +66,7 @@ def check_file(
     if k is None:
         msg = "cannot tell what kind of file this is"
         return Checked(None, None, [file_diagnostic(display, IO_UNKNOWN_KIND, msg)])
-    result = k.load(text, display, full)
+    result = k.load(text, display, k.name, full)
     doc = result.doc
     if doc is None:
         return Checked(k, None, result.diagnostics)
