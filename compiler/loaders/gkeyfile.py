@@ -547,7 +547,7 @@ def normalize_values(
     if styles and not escapes:
         return raw, problems  # every value is the string as written
     for name, group in raw.items():
-        types = _NO_TYPES if styles else NON_SOURCE_STANZAS.get(name, SOURCE_KEY_TYPES)
+        types = _NO_TYPES if styles else zmap_key_types(name)
         if not types and types is not None and not escapes:
             continue  # only strings, as written
         bad: list[str] = []
@@ -556,11 +556,8 @@ def normalize_values(
             if not escapes or "\\" not in value:
                 if vtype is None:
                     continue  # the common case, kept cheap: a string as written
-                if vtype == "list":  # decode_list of a trimmed value without escapes
-                    if ";" in value:
-                        group[key] = list(filter(None, map(str.strip, value.split(";"))))
-                    else:
-                        group[key] = [value] if value else []
+                if vtype == "list":
+                    group[key] = decode_list(value)  # no escape: it cannot fail
                     continue
             try:
                 group[key] = _typed(value, key, vtype, keep_semicolon=styles)
