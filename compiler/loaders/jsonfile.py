@@ -11,6 +11,7 @@ in JSON, YAML and TOML"):
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -65,18 +66,6 @@ def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
 
 # made once: the common file has no duplicate key, and this decoder keeps no state between files
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float)
-
-
-class _Locator:
-    """`locate` bound to one text (a plain object rather than a closure per file)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __call__(self, path: JsonPath) -> tuple[int, int]:
-        return locate(self.text, path)
 
 
 def load_text(text: str, display: str, kind: str, fs_path: str | None = None) -> LoadResult:
@@ -141,7 +130,7 @@ def _loaded(text: str, display: str, kind: str, fs_path: str | None, data: Any) 
     if depth_at is not None:
         msg = f"JSON nested deeper than {MAX_DEPTH} levels"
         return LoadResult(None, [file_diagnostic(display, IO_TOO_DEEP, msg, *depth_at)])
-    return LoadResult(Document(display, kind, data, text, _Locator(text), fs_path), [])
+    return LoadResult(Document(display, kind, data, text, functools.partial(locate, text), fs_path), [])
 
 
 # tokens outside strings: a string (skipped), or a number / bare word (checked)
