@@ -358,14 +358,10 @@ class WorkspaceLock:
         lines = [f"pid {os.getpid()}"]
         with self._write_lock:
             # a running group's start time does not change: read once from /proc, not again on
-            # every start and end of every other script (the callers hold the run's process lock)
+            # every start and end of every other script
             starts = {g: self._starts[g] if g in self._starts else _start_time(g) for g in groups}
             self._starts = starts
-        for g in sorted(groups):
-            start = starts[g]
-            if start is not None:
-                lines.append(f"group {g} {start}")
-        with self._write_lock:
+            lines += [f"group {g} {starts[g]}" for g in sorted(groups) if starts[g] is not None]
             fh = self._fh
             if fh is None:
                 return
