@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 
 .PHONY: setup system-tools demo test lint bench clean
 
-$(BIN)/ferryman: pyproject.toml
+$(BIN)/ferryman: pyproject.toml setup.py runtime/gff/_scan.c runtime/_spawn.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

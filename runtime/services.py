@@ -16,12 +16,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
-import functools
 import json
 import os
 import re
 import signal
-import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -31,6 +29,8 @@ from ferryman.compiler import secrets as refs
 from ferryman.compiler import tasks
 from ferryman.compiler.plan import Plan, Task
 from ferryman.errors import FerrymanError
+
+from .process import ScriptProcess, kill_group
 
 if TYPE_CHECKING:
     import requests
@@ -137,7 +137,7 @@ class RunContext:
     redact: Redactor = dataclasses.field(default_factory=Redactor)
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
     proxy: str | None = None  # socks5h://127.0.0.1:PORT when the plan has a bridge
-    _procs: set[subprocess.Popen[bytes]] = dataclasses.field(default_factory=set)
+    _procs: set[ScriptProcess] = dataclasses.field(default_factory=set)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _slots: dict[str, threading.BoundedSemaphore] = dataclasses.field(default_factory=dict)
     # told the process groups running now, on every start and end (the lock file records them)
@@ -231,7 +231,7 @@ class RunContext:
             sem.release()
 
     # -- processes --------------------------------------------------------------------------
-    def track(self, proc: subprocess.Popen[bytes]) -> None:
+    def track(self, proc: ScriptProcess) -> None:
         """Register a script started in its own process group (`start_new_session=True`)."""
         with self._lock:
             self._procs.add(proc)
@@ -239,7 +239,7 @@ class RunContext:
             if self.on_groups is not None:
                 self.on_groups(groups)
 
-    def untrack(self, proc: subprocess.Popen[bytes]) -> None:
+    def untrack(self, proc: ScriptProcess) -> None:
         with self._lock:
             self._procs.discard(proc)
             groups = [p.pid for p in self._procs]
@@ -253,68 +253,6 @@ class RunContext:
             procs = list(self._procs)
         for p in procs:
             kill_group(p, signal.SIGTERM)
-
-
-def script_command(argv: list[str]) -> tuple[list[str], Callable[[], None] | None]:
-    """How to start a script so that it dies with ferryman: (argv, preexec_fn).
-
-    With util-linux's `setpriv` (Essential on Debian) the script is exec'd through
-    `setpriv --pdeathsig KILL --`, which keeps Python's fast vfork spawn; without it, a
-    `preexec_fn` sets PR_SET_PDEATHSIG itself (a full fork: about 2 ms more per script)."""
-    setpriv = _setpriv()
-    if setpriv is not None:
-        return [setpriv, "--pdeathsig", "KILL", "--", *argv], None
-    return argv, die_with_parent()
-
-
-@functools.lru_cache(maxsize=1)
-def _setpriv() -> str | None:
-    import shutil
-
-    path = shutil.which("setpriv")
-    if path is None or _prctl() is None:  # not Linux, or no util-linux
-        return None
-    return path
-
-
-def die_with_parent() -> Callable[[], None]:
-    """A `preexec_fn` for scripts: PR_SET_PDEATHSIG=SIGKILL, so the script is killed when the
-    ferryman thread that started it dies (kill -9 included). Its own children stay in its process
-    group, which the lock file records for the next run (docs/run.md, "Journal, resume, lock,
-    signals"). Only async-signal-safe work happens in the child: libc is loaded here, before fork."""
-    parent = os.getpid()
-    prctl = _prctl()
-    if prctl is None:  # not Linux: the lock's process groups still clean up
-        return lambda: None
-
-    def setup() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # ferryman died between fork and prctl
-            os._exit(1)
-
-    return setup
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-@functools.lru_cache(maxsize=1)
-def _prctl() -> Callable[..., int] | None:
-    import ctypes
-
-    try:
-        fn = ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    fn.restype = ctypes.c_int
-    f: Callable[..., int] = fn
-    return f
-
-
-def kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)
 
 
 def http_session(

@@ -86,6 +86,20 @@ def test_plan_bench_smoke(tmp_path: Path) -> None:
     assert "123 tasks compiled" in report["rows"][0]["note"]
 
 
+def test_pipe_bench_smoke(tmp_path: Path) -> None:
+    # 20 scripts per measure: both sides run, every output is written, the table and the JSON agree
+    out = tmp_path / "pipe.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "pipe_bench.py"), "--tasks", "20", "--repeat", "1", "--json", str(out)],
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    _check_rows(report, proc.stdout, ["(a) run 20 tiny scripts", "(b) run 20 FlyBase-excerpt scripts"])
+    assert [r["target"] for r in report["rows"]] == [2.0, 2.0]
+    assert "throughput ratio" in proc.stdout
+
+
 @pytest.mark.slow
 def test_ndex_bench_smoke(tmp_path: Path) -> None:
     # a 1 MB network and 6 small ones, copied between real local servers by ferryman run and by curl

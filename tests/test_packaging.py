@@ -34,6 +34,9 @@ def test_wheel_contents(wheel: Path) -> None:
     assert "ferryman/schemas/copy-plan.schema.json" in names
     assert "ferryman/schemas/workspace.schema.json" in names
     assert any(n.startswith("ferryman/templates/") and n.endswith(".j2") for n in names)
+    # both compiled parts (setup.py): the GFF3 fast path and the helper that starts pipe scripts
+    assert any(n.startswith("ferryman/runtime/gff/_scan.") and n.endswith(".so") for n in names), names
+    assert any(n.startswith("ferryman/runtime/_spawn.") and n.endswith(".so") for n in names), names
 
 
 @pytest.mark.slow

@@ -3,7 +3,8 @@ run's `RunContext` (runtime services) and returns a `TaskOutcome`."""
 
 from __future__ import annotations
 
-from ..services import Executor, RunContext, kill_group
+from ..process import kill_group
+from ..services import Executor, RunContext
 
 __all__ = ["Executor", "RunContext", "executor_for", "kill_group"]
 

@@ -23,10 +23,10 @@ from ferryman.compiler.plan import Task
 from .. import gff
 from ..files import output_mode, tail_line
 from ..gff import GffChecker
+from ..process import ScriptProcess, kill_group, start_script
 from ..progress import printable
 from ..scheduler import TaskOutcome
-from ..services import script_command
-from . import RunContext, kill_group
+from . import RunContext
 
 CHUNK = 1 << 16
 GRACE_S = 2.0  # between SIGTERM and SIGKILL
@@ -64,20 +64,17 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
         except OSError as exc:
             return TaskOutcome(False, f"cannot write {_rel(tmp, ctx)}: {(exc.strerror or str(exc)).lower()}")
         with sink:
-            argv, preexec = script_command(list(a["argv"]))
             try:
-                if not os.access(a["argv"][0], os.X_OK):  # setpriv would start and then fail to exec it
+                if not os.access(a["argv"][0], os.X_OK):  # one message whichever way it is started
                     missing = not os.path.exists(a["argv"][0])
                     raise OSError(errno.ENOENT if missing else errno.EACCES,
                                   "No such file or directory" if missing else "Permission denied")
-                proc = subprocess.Popen(
-                    argv, cwd=a["cwd"], env=ctx.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=log, start_new_session=True, close_fds=True, preexec_fn=preexec,
-                )
-            except OSError as exc:
+                proc = start_script(a["argv"], cwd=a["cwd"], env=ctx.env, stderr=log.fileno())
+            except (OSError, ValueError) as exc:
                 sink.close()
                 _remove(tmp)
-                return TaskOutcome(False, f"cannot start {a['argv'][0]}: {exc.strerror or exc}")
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                return TaskOutcome(False, f"cannot start {a['argv'][0]}: {why}")
             ctx.track(proc)
             checker = GffChecker(max_errors=MAX_GFF_ERRORS)
             write_error: _WriteFailed | None = None
@@ -101,7 +98,7 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
                 sink.close()
     warning = tail_line(log_path)
     warning = printable(warning) if warning is not None else None
-    rc = proc.returncode
+    rc = proc.wait()  # reaped already (by _pump or _kill): returns at once
 
     if write_error is not None:
         _remove(tmp)
@@ -136,7 +133,7 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
 
 
 def _pump(
-    proc: subprocess.Popen[bytes], sink: BinaryIO, checker: GffChecker, ctx: RunContext, deadline: float
+    proc: ScriptProcess, sink: BinaryIO, checker: GffChecker, ctx: RunContext, deadline: float
 ) -> tuple[str, int]:
     """Copy stdout to `sink` through the checker until EOF and exit; returns how it ended and the
     number of the line being received then. Raises _WriteFailed when `sink` cannot take the bytes."""
@@ -228,7 +225,7 @@ def _rel(path: str, ctx: RunContext) -> str:
     return below(path, ctx.plan.root) or path
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def _kill(proc: ScriptProcess) -> None:
     kill_group(proc, signal.SIGTERM)
     try:
         proc.wait(timeout=GRACE_S)
