@@ -37,8 +37,7 @@ def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> No
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if mode is None:
-        with contextlib.suppress(FileNotFoundError):
-            mode = stat.S_IMODE(os.stat(path).st_mode)
+        mode = existing_mode(path)
     fd, tmp = _create_temporary(folder, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -54,36 +53,21 @@ def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> No
         raise
 
 
-def output_mode(path: str) -> int:
-    """The permission bits a new version of `path` gets (as `atomic_write` gives them): those of
-    the file it replaces, else 0666 less the process umask (docs/run.md, "Output files")."""
+def existing_mode(path: str) -> int | None:
+    """The permission bits of the file at `path`, which a new version keeps; None when there is
+    none (a new file gets what open() gives: 0666 less the umask; docs/run.md, "Output files")."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
+    except FileNotFoundError:
+        return None
 
 
-def _umask() -> int:
-    try:  # Linux >= 4.7 shows it without changing it (os.umask would, for every thread)
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-def tail_line(path: str, window: int = 8192) -> str | None:
-    """The last non-empty line of a (possibly huge) text file, read from its end only."""
+def last_line(fd: int, window: int = 8192) -> str | None:
+    """The last non-empty line (at most 500 characters) of the file open at `fd`, read from its
+    last `window` bytes only (the file may be huge); None when it has none or cannot be read."""
     try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - window))
-            data = fh.read()
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, window, max(0, size - window))
     except OSError:
         return None
     for line in reversed(data.splitlines()):

@@ -20,6 +20,7 @@ helper out); any other value, or none, means the fastest available. `way_in_use`
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import select
@@ -64,9 +65,8 @@ def start_script(argv: Sequence[str], *, cwd: str, env: Mapping[str, str], stder
     """Start `argv` (argv[0] a path, not looked up on PATH) in `cwd` with exactly `env`, stderr to the
     descriptor `stderr` and stdout to a pipe (the result's `stdout`). Raises OSError when it cannot
     be started (a missing or non-executable script, a missing cwd, a file without #!: ENOEXEC) and
-    ValueError for a NUL in an argument or in the environment. Through ``setpriv`` a script that
-    cannot be executed is not an OSError: setpriv starts and exits 126 or 127 (callers check the
-    script first)."""
+    ValueError for a NUL in an argument or in the environment. (Through ``setpriv``, a file without
+    #! is run by /bin/sh, as setpriv's execvp does, and fails there.)"""
     way = way_in_use()
     if way == "native":
         assert _spawn is not None
@@ -85,6 +85,9 @@ def start_script(argv: Sequence[str], *, cwd: str, env: Mapping[str, str], stder
     if way == "setpriv":
         setpriv = _setpriv()
         assert setpriv is not None
+        if not os.access(argv[0], os.X_OK):  # setpriv would start, then fail to execute it
+            code = errno.EACCES if os.path.exists(argv[0]) else errno.ENOENT
+            raise OSError(code, os.strerror(code))
         argv, preexec = [setpriv, "--pdeathsig", "KILL", "--", *argv], None
     else:
         preexec = die_with_parent()
@@ -105,16 +108,15 @@ def way_in_use() -> str:
 
 
 class _Child:
-    """A script started by the C helper: the parts of Popen the pipe executor uses. Waiting uses a
-    pidfd (pidfd_open(2), Linux 5.3) when there is one, so no sleep loop; else polls as Popen does."""
+    """A script started by the C helper: the parts of Popen the pipe executor uses. A wait that must
+    block polls a pidfd (pidfd_open(2), Linux 5.3), so no sleep loop; without one it polls as Popen
+    does."""
 
     def __init__(self, pid: int, stdout_fd: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
         self.stdout: IO[bytes] | None = open(stdout_fd, "rb", buffering=0)  # noqa: SIM115 - the executor closes it
-        self._pidfd: int | None = None
-        with contextlib.suppress(OSError, AttributeError):
-            self._pidfd = os.pidfd_open(pid)
+        self._pidfd: int | None = None  # opened when a wait must block (the script is not reaped before)
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -122,10 +124,14 @@ class _Child:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is not None:
+        if self.returncode is not None or self._reap(os.WNOHANG):  # it usually has exited by now
+            assert self.returncode is not None
             return self.returncode
         if timeout is not None:
             deadline = time.monotonic() + timeout
+            if self._pidfd is None:
+                with contextlib.suppress(OSError, AttributeError):
+                    self._pidfd = os.pidfd_open(self.pid)
             if self._pidfd is not None:
                 poller = select.poll()
                 poller.register(self._pidfd, select.POLLIN)

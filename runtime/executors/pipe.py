@@ -9,19 +9,18 @@ and removes the temporary file (docs/run.md, "Pipe tasks").
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import selectors
+import select
 import signal
 import subprocess
+import threading
 import time
-from typing import BinaryIO
 
 from ferryman.compiler.paths import below
 from ferryman.compiler.plan import Task
 
 from .. import gff
-from ..files import output_mode, tail_line
+from ..files import existing_mode, last_line
 from ..gff import GffChecker
 from ..process import ScriptProcess, kill_group, start_script
 from ..progress import printable
@@ -53,25 +52,22 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     partial, log_path = stem + ".partial.gff", stem + ".stderr.log"
     tmp = os.path.join(folder, f".{os.path.basename(out)}.{os.getpid()}.tmp")
     timeout = float(a["timeout_s"])
+    # raw descriptors, not file objects: each task makes few system calls, and each one lets go
+    # of the GIL that eight workers and the scheduler share (docs/architecture.md, "Speed")
     try:
-        os.makedirs(folder, exist_ok=True)
         log = _create(log_path)
     except OSError as exc:
         return TaskOutcome(False, f"cannot write {_rel(log_path, ctx)}: {(exc.strerror or str(exc)).lower()}")
-    with log:
+    try:
         try:
             sink = _create(tmp)
         except OSError as exc:
             return TaskOutcome(False, f"cannot write {_rel(tmp, ctx)}: {(exc.strerror or str(exc)).lower()}")
-        with sink:
+        try:
             try:
-                if not os.access(a["argv"][0], os.X_OK):  # one message whichever way it is started
-                    missing = not os.path.exists(a["argv"][0])
-                    raise OSError(errno.ENOENT if missing else errno.EACCES,
-                                  "No such file or directory" if missing else "Permission denied")
-                proc = start_script(a["argv"], cwd=a["cwd"], env=ctx.env, stderr=log.fileno())
+                proc = start_script(a["argv"], cwd=a["cwd"], env=ctx.env, stderr=log)
             except (OSError, ValueError) as exc:
-                sink.close()
+                _close(sink)
                 _remove(tmp)
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 return TaskOutcome(False, f"cannot start {a['argv'][0]}: {why}")
@@ -82,21 +78,22 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
             try:
                 try:
                     ended_by, ended_at_line = _pump(proc, sink, checker, ctx, time.monotonic() + timeout)
-                    sink.flush()
-                    os.fsync(sink.fileno())
+                    os.fsync(sink)
                 except _WriteFailed as exc:
                     write_error, ended_by = exc, "write-failed"
                     _kill(proc)
-                except OSError as exc:  # flush or fsync
+                except OSError as exc:  # fsync
                     write_error, ended_by = _WriteFailed(exc), "write-failed"
                     _kill(proc)
             finally:
                 ctx.untrack(proc)
                 if proc.poll() is None:  # an error of our own: the script must not outlive its task
                     _kill(proc)
-            with contextlib.suppress(OSError):
-                sink.close()
-    warning = tail_line(log_path)
+        finally:
+            _close(sink)
+        warning = last_line(log)
+    finally:
+        _close(log)
     warning = printable(warning) if warning is not None else None
     rc = proc.wait()  # reaped already (by _pump or _kill): returns at once
 
@@ -122,8 +119,7 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     try:
         if failure is None:
             _replace(tmp, out)
-            if os.path.exists(partial):
-                os.unlink(partial)
+            _remove(partial)  # an earlier run's, now out of date
             return TaskOutcome(True, f"{checker.lines} lines of GFF{checker.version or ''}", warning)
         _replace(tmp, partial)
     except OSError as exc:
@@ -133,15 +129,16 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
 
 
 def _pump(
-    proc: ScriptProcess, sink: BinaryIO, checker: GffChecker, ctx: RunContext, deadline: float
+    proc: ScriptProcess, sink: int, checker: GffChecker, ctx: RunContext, deadline: float
 ) -> tuple[str, int]:
     """Copy stdout to `sink` through the checker until EOF and exit; returns how it ended and the
     number of the line being received then. Raises _WriteFailed when `sink` cannot take the bytes."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
-    write = sink.write
-    sel = selectors.DefaultSelector()
-    sel.register(fd, selectors.EVENT_READ)
+    poller = select.poll()  # no descriptor of its own, unlike an epoll selector
+    poller.register(fd, select.POLLIN)
+    buffer = _read_buffer()
+    view = memoryview(buffer)
     line_bytes = 0  # bytes of the line being received, not yet ended by a newline
     line = 1  # its number
     try:
@@ -153,15 +150,13 @@ def _pump(
             if ctx.stop.is_set():
                 _kill(proc)
                 return "stopped", line
-            if not sel.select(min(remaining, 0.25)):
+            if not poller.poll(min(remaining, 0.25) * 1000):
                 continue
-            chunk = os.read(fd, CHUNK)
-            if not chunk:
+            n = os.readv(fd, [buffer])
+            if not n:
                 break
-            try:
-                write(chunk)
-            except OSError as exc:
-                raise _WriteFailed(exc) from None
+            chunk = bytes(view[:n])  # as many bytes as arrived, not a fresh 64 KiB each read
+            _write_all(sink, chunk)
             last = chunk.rfind(b"\n")
             if last < 0:
                 line_bytes += len(chunk)
@@ -178,7 +173,7 @@ def _pump(
                 _kill(proc)
                 return "line-too-long", line
     finally:
-        sel.close()
+        view.release()
         proc.stdout.close()
     # stdout closed; the script may still be running (or its children holding nothing)
     while True:
@@ -194,26 +189,62 @@ def _pump(
                 return "stopped", line
 
 
+_buffers = threading.local()
+
+
+def _read_buffer() -> bytearray:
+    """This worker thread's read buffer (CHUNK bytes, reused by every task it runs)."""
+    buffer: bytearray | None = getattr(_buffers, "buffer", None)
+    if buffer is None:
+        buffer = _buffers.buffer = bytearray(CHUNK)
+    return buffer
+
+
 def _line_limit_applies(checker: GffChecker) -> bool:
     """A long line is a FASTA sequence (allowed, checked in pieces) when a checker that knows line
     limits found nothing wrong with it; any other long line ends the task."""
     return not hasattr(checker, "line_limit") or checker.error_count > 0
 
 
-def _create(path: str) -> BinaryIO:
-    """A new, empty file at `path` for writing. Whatever was there is removed first, and the file is
-    made with O_EXCL | O_NOFOLLOW: a symlink or FIFO planted in the state dir (`x.stderr.log ->
-    ~/.bashrc`) is replaced, never written through or blocked on."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-    return os.fdopen(fd, "wb")
+def _create(path: str) -> int:
+    """A descriptor of a new, empty file at `path`, open for writing and for reading back (the stderr
+    log's last line). Made with O_EXCL | O_NOFOLLOW: whatever was there, a symlink or FIFO planted
+    in the state dir (`x.stderr.log -> ~/.bashrc`) included, is removed and replaced, never written
+    through or blocked on. A missing folder is made."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(3):
+        try:
+            return os.open(path, flags, 0o666)
+        except FileExistsError:  # an earlier run's file, or something planted there
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        except FileNotFoundError:  # the first task of a run in a new state dir
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+    return os.open(path, flags, 0o666)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to `fd`; raises _WriteFailed (e.g. ENOSPC)."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise _WriteFailed(exc) from None
 
 
 def _replace(tmp: str, path: str) -> None:
-    """Rename `tmp` over `path`, giving it the replaced file's mode (else the umask's)."""
-    os.chmod(tmp, output_mode(path))
+    """Rename `tmp` over `path`. A replaced file's mode carries over; a new one keeps the mode its
+    creation gave (0666 less the umask, as open() gives: docs/run.md, "Output files")."""
+    mode = existing_mode(path)
+    if mode is not None:
+        os.chmod(tmp, mode)
     os.replace(tmp, path)
+
+
+def _close(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _remove(path: str) -> None:
