@@ -566,6 +566,29 @@ def test_stylesfile_missing_or_broken(tmp_path: Path) -> None:
     )
 
 
+def test_a_stylesfile_that_is_a_folder_or_a_fifo_is_not_called_missing(tmp_path: Path) -> None:
+    # it exists: "does not exist" would send the user looking for a file that is there
+    make(
+        tmp_path,
+        {
+            "ZMap": "[ZMap]\nsources = a ; b\nstylesfile = styles.d\n\n[a]\nurl = file:///a.gff\nfeaturesets = x\n\n"
+            "[b]\nurl = file:///b.gff\nfeaturesets = x\nstylesfile = pipe.ini\n",
+        },
+    )
+    (tmp_path / "styles.d").mkdir()
+    os.mkfifo(tmp_path / "pipe.ini")
+    assert validate(tmp_path, "--quiet", "ZMap") == (
+        1,
+        [
+            "ZMap:3:1: error[ZM320]: stylesfile styles.d cannot be read: it is a folder (at $.ZMap.stylesfile)",
+            "  hint: check it on its own: ferryman validate --kind styles FILE",
+            "ZMap:12:1: error[ZM320]: stylesfile pipe.ini cannot be read: it is not a regular file "
+            "(at $.b.stylesfile)",
+            "  hint: check it on its own: ferryman validate --kind styles FILE",
+        ],
+    )
+
+
 def test_a_stylesfile_many_stanzas_name_is_read_and_reported_once(tmp_path: Path) -> None:
     # real configs give each RNA-seq source its own `stylesfile = styles-rnaseq.ini`: one file,
     # read once, and one report where it is first named, counting the other stanzas

@@ -370,7 +370,11 @@ def _load_styles(path: str, shown: str, at: JsonPath, findings: Findings, also: 
     when it is unusable: then the problem is reported there, followed by `also` (where else the
     file is named)."""
     if not os.path.isfile(path):
-        _report(findings, ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist{also}", at)
+        if not os.path.exists(path):
+            _report(findings, ZM_STYLESFILE_MISSING, f"stylesfile {shown} does not exist{also}", at)
+        else:  # never opened: a FIFO would block the read, a device would be read without end
+            what = "a folder" if os.path.isdir(path) else "not a regular file"
+            _report(findings, ZM_STYLESFILE_BROKEN, f"stylesfile {shown} cannot be read: it is {what}{also}", at)
         return None
     try:
         with open(path, "rb") as fh:
