@@ -310,3 +310,57 @@ def test_the_spawn_helper_places_descriptors_that_sit_on_0_1_2(tmp_path: Path) -
     """)
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.stdout.startswith("True"), proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("way", ["native", "fork"])  # setpriv has the window docs/run.md describes
+def test_kill_9_while_scripts_start_leaves_none_running(tmp_path: Path, way: str) -> None:
+    _needs(way)
+    root = make_ws(tmp_path, {f"s{i}": {"query": "sleep=0.3"} for i in range(100)}, {}, max_parallel=8)
+    run = subprocess.Popen([*FERRYMAN, "run", "--progress", "none"], cwd=root, env=_way_env(way),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gff = root / ".ferryman" / "gff"
+    marker = str(root / SCRIPT).encode()
+    try:
+        deadline = time.monotonic() + 30
+        while not (gff.is_dir() and len(list(gff.glob("*.stderr.log"))) >= 12):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        run.kill()
+        run.wait(timeout=10)
+        time.sleep(1.0)
+        left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline_has(p, marker)]
+        assert left == []
+    finally:
+        run.kill()
+
+
+def _journal(root: Path) -> list[dict]:  # type: ignore[type-arg]
+    (journal,) = (root / ".ferryman" / "runs").glob("*/journal.jsonl")
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    for e in events:
+        for key in ("time", "run", "digest", "started", "ended", "duration_s"):
+            e.pop(key, None)
+    return sorted(events, key=lambda e: json.dumps(e, sort_keys=True))
+
+
+MIXED = {  # a run of every ending: good, bad GFF, crash (partial kept), failing exit, stderr flood
+    "ok": {"query": ""}, "bad": {"query": "mode=badgff"}, "crash": {"query": "mode=crash"},
+    "flood": {"query": "mode=flood"}, "late": {"query": "sleep=0.2"},
+}
+
+
+def test_the_same_run_through_native_and_setpriv_reads_the_same(tmp_path: Path) -> None:
+    """Held: stdout, stderr, exit code, journal and files of a mixed run match between the two ways."""
+    _needs("native")
+    _needs("setpriv")
+    seen = {}
+    for way in ("native", "setpriv"):
+        root = make_ws(tmp_path / way, MIXED, {})
+        proc = _run(root, _way_env(way))
+        summary = json.loads(proc.stdout.strip().splitlines()[-1])
+        tasks = sorted((t["id"], t["status"], t["error"], t["message"], t["warning"]) for t in summary["tasks"])
+        files = {p.name: p.read_bytes() for p in (root / ".ferryman" / "gff").iterdir()}
+        seen[way] = (proc.returncode, tasks, proc.stderr.replace(str(root), "WS"), _journal(root), files)
+    assert seen["native"][0] == 1
+    assert seen["native"] == seen["setpriv"]
