@@ -364,3 +364,29 @@ def test_the_same_run_through_native_and_setpriv_reads_the_same(tmp_path: Path) 
         seen[way] = (proc.returncode, tasks, proc.stderr.replace(str(root), "WS"), _journal(root), files)
     assert seen["native"][0] == 1
     assert seen["native"] == seen["setpriv"]
+
+
+# -- D7: the C helper keeps pointers into byte strings it has freed ------------------------------------
+
+UAF = """
+import os
+from ferryman.runtime import _spawn
+r, w = os.pipe()
+argv = (("A%03d-" % i + "z" * 40).encode() for i in range(20))  # any iterable, as PySequence_Fast takes
+envp = (("E%03d=" % i + "v" * 40).encode() for i in range(20))
+pid = _spawn.spawn(b"/bin/echo", argv, envp, b"", 0, w, 2, 1024)
+os.close(w)
+out = os.read(r, 1 << 20)
+os.waitpid(pid, 0)
+print(out == b" ".join(("A%03d-" % i + "z" * 40).encode() for i in range(1, 20)) + b"\\n", out[:60])
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="runtime/_spawn.c:146 drops the list PySequence_Fast made of a non-list "
+                   "argument while argv/envp still point into its items: a generator's byte strings are freed "
+                   "and reused, and the script gets the environment strings as its arguments (use after free; "
+                   "start_script passes lists, so no user input reaches it today)")
+def test_the_spawn_helper_takes_any_iterable_without_use_after_free() -> None:
+    _needs("native")
+    proc = subprocess.run([sys.executable, "-c", UAF], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.startswith("True"), proc.stdout + proc.stderr
