@@ -275,7 +275,14 @@ def compile(ws: Workspace, *, include_delayed: bool = False) -> Plan:
     """Compile the IR into a Plan. Pure: reads no file (the inputs' hashes are made when the plan
     records them, from the bytes that were checked: `ir.InputFile`).
 
-    Raises GraphError when the task graph is unusable (see `taskgraph.build`)."""
+    Raises GraphError when the task graph is unusable (see `taskgraph.build`), FerrymanError when
+    the workspace's folder name is not UTF-8 (a plan is JSON text: it records paths as UTF-8)."""
+    try:
+        ws.root.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(ws.root).decode("utf-8", "backslashreplace")
+        raise FerrymanError(f"the workspace folder {shown} has a name that is not UTF-8: a plan records "
+                            "paths as UTF-8 text", hint="rename or move the folder to a UTF-8 name") from None
     shape = taskgraph.build(ws)
     if shape.problems:
         raise GraphError(list(shape.problems))

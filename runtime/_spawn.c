@@ -4,14 +4,17 @@
  * spawn(path, argv, envp, cwd, stdin_fd, stdout_fd, stderr_fd, max_fd) -> pid
  *
  * vfork(2), then in the child, using only async-signal-safe calls and no allocation:
- *   every signal that has a handler, and SIGPIPE and SIGXFSZ (Python ignores both), back to SIG_DFL;
+ *   every signal back to SIG_DFL: those with a handler, SIGPIPE and SIGXFSZ (which Python ignores)
+ *     and those ignored by whoever started ferryman (nohup's SIGHUP, a background job's SIGINT):
+ *     the script has a session of its own and no terminal, so none of them is sent to it anyway;
  *   setsid() (its own process group and session, as Popen's start_new_session=True);
  *   prctl(PR_SET_PDEATHSIG, SIGKILL), then _exit if the parent is already gone (the race prctl(2)
  *     describes);
  *   the three descriptors onto 0, 1, 2 and every other descriptor closed (close_range(2), else a
  *     loop up to max_fd), as Popen's close_fds=True;
- *   chdir(cwd), the calling thread's signal mask back, execve(path, argv, envp) (no PATH search,
- *     no /bin/sh fallback: a script without #! fails with ENOEXEC, as under Popen).
+ *   chdir(cwd), an empty signal mask, execve(path, argv, envp) (no PATH search); a file the kernel
+ *     cannot execute (ENOEXEC: a script without #!) is run by /bin/sh, as execvp(3) and GLib's
+ *     g_spawn, which ZMap uses, do.
  * The parent blocks every signal around vfork (a handler must not run on the child's borrowed
  * stack) and releases the GIL while the child runs up to its exec. A failing step stores its errno
  * in the parent's memory (vfork shares it) and exits 127; the parent reaps that child and raises
@@ -37,13 +40,13 @@ enum { STEP_NONE = 0, STEP_CWD = 1, STEP_EXEC = 2, STEP_SETUP = 3 };
 
 typedef struct {
     const char *path;
-    char *const *argv;
+    char **argv; /* argv[-1] is a spare slot: /bin/sh goes there when the kernel cannot execute path */
     char *const *envp;
     const char *cwd;
     int fds[3]; /* onto 0, 1, 2 */
     int max_fd;
     pid_t parent;
-    sigset_t old_mask;
+    sigset_t old_mask; /* the calling thread's, restored in the parent */
     volatile int err;  /* written by the child before it exits */
     volatile int step;
 } spawn_args;
@@ -70,7 +73,7 @@ static void _Noreturn child(spawn_args *a) {
             continue;
         if (sigaction(sig, NULL, &sa) != 0)
             continue; /* a signal the C library reserves */
-        if (sig == SIGPIPE || sig == SIGXFSZ || (sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL)) {
+        if (sa.sa_handler != SIG_DFL) {
             memset(&sa, 0, sizeof sa);
             sa.sa_handler = SIG_DFL;
             sigemptyset(&sa.sa_mask);
@@ -105,8 +108,16 @@ static void _Noreturn child(spawn_args *a) {
     close_others(a->max_fd);
     if (a->cwd != NULL && chdir(a->cwd) != 0)
         child_fail(a, STEP_CWD);
-    sigprocmask(SIG_SETMASK, &a->old_mask, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     execve(a->path, a->argv, a->envp);
+    if (errno == ENOEXEC) {
+        a->argv[-1] = (char *)"/bin/sh";
+        a->argv[0] = (char *)a->path;
+        execve("/bin/sh", a->argv - 1, a->envp);
+        errno = ENOEXEC; /* say why the script itself could not run */
+    }
     child_fail(a, STEP_EXEC);
 }
 
@@ -119,13 +130,14 @@ static pid_t __attribute__((noinline)) vfork_child(spawn_args *a) {
     return pid;
 }
 
-/* a NULL-terminated array of the byte strings of `seq` (borrowed pointers into the bytes objects) */
-static char **byte_strings(PyObject *seq, const char *what) {
+/* A NULL-terminated array of the byte strings of `seq`, after `spare` empty slots, pointing into the
+ * bytes objects of *keep (a list or tuple made of `seq`: the caller releases it after the spawn). */
+static char **byte_strings(PyObject *seq, const char *what, Py_ssize_t spare, PyObject **keep) {
     PyObject *fast = PySequence_Fast(seq, what);
     if (fast == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    char **out = PyMem_Calloc((size_t)n + 1, sizeof(char *));
+    char **out = PyMem_Calloc((size_t)(n + spare + 1), sizeof(char *));
     if (out == NULL) {
         Py_DECREF(fast);
         PyErr_NoMemory();
@@ -141,9 +153,9 @@ static char **byte_strings(PyObject *seq, const char *what) {
             PyErr_Format(PyExc_ValueError, "%s: embedded null byte", what);
             goto fail;
         }
-        out[i] = PyBytes_AS_STRING(item);
+        out[spare + i] = PyBytes_AS_STRING(item);
     }
-    Py_DECREF(fast); /* the caller holds `seq`, which holds the bytes objects */
+    *keep = fast;
     return out;
 fail:
     Py_DECREF(fast);
@@ -164,20 +176,26 @@ static PyObject *spawn(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "embedded null byte");
         return NULL;
     }
-    if (PySequence_Check(argv_seq) && PySequence_Size(argv_seq) < 1) {
+    PyObject *argv_kept = NULL, *envp_kept = NULL;
+    char **argv = byte_strings(argv_seq, "argv", 1, &argv_kept);
+    if (argv == NULL)
+        return NULL;
+    char **envp = byte_strings(envp_seq, "envp", 0, &envp_kept);
+    if (envp == NULL) {
+        PyMem_Free(argv);
+        Py_DECREF(argv_kept);
+        return NULL;
+    }
+    if (argv[1] == NULL) {
+        PyMem_Free(argv);
+        PyMem_Free(envp);
+        Py_DECREF(argv_kept);
+        Py_DECREF(envp_kept);
         PyErr_SetString(PyExc_ValueError, "argv must not be empty");
         return NULL;
     }
-    char **argv = byte_strings(argv_seq, "argv");
-    if (argv == NULL)
-        return NULL;
-    char **envp = byte_strings(envp_seq, "envp");
-    if (envp == NULL) {
-        PyMem_Free(argv);
-        return NULL;
-    }
     a.path = path;
-    a.argv = argv;
+    a.argv = argv + 1;
     a.envp = envp;
     a.cwd = cwd_len ? cwd : NULL;
     a.parent = getpid();
@@ -199,6 +217,8 @@ static PyObject *spawn(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     PyMem_Free(argv);
     PyMem_Free(envp);
+    Py_DECREF(argv_kept);
+    Py_DECREF(envp_kept);
     if (pid < 0) {
         errno = saved_errno;
         return PyErr_SetFromErrno(PyExc_OSError);

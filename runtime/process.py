@@ -2,9 +2,9 @@
 
 A script runs in a session and process group of its own with PR_SET_PDEATHSIG=SIGKILL (killed when
 the ferryman thread that started it dies, `kill -9` included), stdin on /dev/null, stdout on a pipe,
-stderr on the caller's file and no other descriptor open, with default signal dispositions.
-There are three ways to start one; `start_script` takes the first available
-(docs/architecture.md, "Speed"):
+stderr on the caller's file and no other descriptor open, every signal at its default and none
+blocked; a file without #! is run by /bin/sh (as execvp and GLib's g_spawn do). There are three
+ways to start one; `start_script` takes the first available (docs/architecture.md, "Speed"):
 
 * ``native``: the C helper runtime/_spawn.c (vfork; in the child setsid, prctl, dup2, close the
   rest, chdir, execve). Nothing but the script is executed;
@@ -25,6 +25,7 @@ import functools
 import os
 import select
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -63,11 +64,19 @@ class ScriptProcess(Protocol):
 
 def start_script(argv: Sequence[str], *, cwd: str, env: Mapping[str, str], stderr: int) -> ScriptProcess:
     """Start `argv` (argv[0] a path, not looked up on PATH) in `cwd` with exactly `env`, stderr to the
-    descriptor `stderr` and stdout to a pipe (the result's `stdout`). Raises OSError when it cannot
-    be started (a missing or non-executable script, a missing cwd, a file without #!: ENOEXEC) and
-    ValueError for a NUL in an argument or in the environment. (Through ``setpriv``, a file without
-    #! is run by /bin/sh, as setpriv's execvp does, and fails there.)"""
-    way = way_in_use()
+    descriptor `stderr` and stdout to a pipe (the result's `stdout`). A file the kernel cannot
+    execute (no #!) is run by /bin/sh, as execvp(3) and GLib's g_spawn (ZMap's) do.
+
+    Raises OSError whose strerror says why in words (docs/run.md, "Pipe tasks"): the script does
+    not exist, is a folder or not a regular file, is not executable, its #! interpreter is missing,
+    or its working folder cannot be entered; ValueError for a NUL in an argument or the environment."""
+    try:
+        return _start(way_in_use(), argv, cwd=cwd, env=env, stderr=stderr)
+    except OSError as exc:
+        raise _explained(exc, argv[0], cwd) from None
+
+
+def _start(way: str, argv: Sequence[str], *, cwd: str, env: Mapping[str, str], stderr: int) -> ScriptProcess:
     if way == "native":
         assert _spawn is not None
         read_end, write_end = os.pipe()  # both close-on-exec (PEP 446); the child gets a copy on 1
@@ -85,16 +94,68 @@ def start_script(argv: Sequence[str], *, cwd: str, env: Mapping[str, str], stder
     if way == "setpriv":
         setpriv = _setpriv()
         assert setpriv is not None
-        if not os.access(argv[0], os.X_OK):  # setpriv would start, then fail to execute it
-            code = errno.EACCES if os.path.exists(argv[0]) else errno.ENOENT
-            raise OSError(code, os.strerror(code))
-        argv, preexec = [setpriv, "--pdeathsig", "KILL", "--", *argv], None
+        why = _cannot_execute(argv[0])  # setpriv would start, then fail to execute it
+        if why is not None:
+            raise why
+        command, preexec = [setpriv, "--pdeathsig", "KILL", "--", *argv], None
     else:
-        preexec = die_with_parent()
-    return subprocess.Popen(
-        list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
-        start_new_session=True, close_fds=True, preexec_fn=preexec,
-    )
+        command, preexec = list(argv), die_with_parent()
+
+    def popen(command: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            command, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
+            start_new_session=True, close_fds=True, preexec_fn=preexec,
+        )
+
+    try:
+        return popen(command)
+    except OSError as exc:
+        if way == "fork" and exc.errno == errno.ENOEXEC:  # no #!: /bin/sh runs it (setpriv's execvp does too)
+            return popen(["/bin/sh", *argv])
+        raise
+
+
+def _explained(exc: OSError, path: str, cwd: str) -> OSError:
+    """`exc` from starting `path` in `cwd`, with a strerror that names the cause."""
+    if exc.filename is not None and os.fsdecode(exc.filename) == cwd and cwd != path:
+        what = "does not exist" if exc.errno == errno.ENOENT else f"cannot be entered: {exc.strerror}"
+        return OSError(exc.errno, f"its working folder {cwd} {what}")
+    return _cannot_execute(path) or OSError(exc.errno, exc.strerror)
+
+
+def _cannot_execute(path: str) -> OSError | None:
+    """Why execve(2) refuses `path`, in words, as far as can be seen without running it; None when
+    nothing is seen to be wrong."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return OSError(exc.errno, exc.strerror)
+    if stat.S_ISDIR(st.st_mode):
+        return OSError(errno.EISDIR, "it is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        return OSError(errno.EACCES, "it is not a regular file")
+    if not os.access(path, os.X_OK):
+        return OSError(errno.EACCES, os.strerror(errno.EACCES))
+    interpreter = _interpreter(path)
+    if interpreter is not None and not os.access(interpreter, os.X_OK):
+        what = "is not executable" if os.path.exists(interpreter) else "does not exist"
+        return OSError(errno.ENOENT, f"its #! interpreter {interpreter!r} {what}")
+    return None
+
+
+def _interpreter(path: str) -> str | None:
+    """The interpreter a script's #! line names (the kernel's reading: up to the first blank or the
+    line's end, a CR kept), or None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return None
+    if not head.startswith(b"#!"):
+        return None
+    line = head[2:].split(b"\n", 1)[0].lstrip(b" \t")
+    token = line.split(b" ", 1)[0].split(b"\t", 1)[0]
+    return os.fsdecode(token) if token else None
 
 
 def way_in_use() -> str:
@@ -152,7 +213,8 @@ class _Child:
     def _reap(self, options: int) -> bool:
         try:
             pid, status = os.waitpid(self.pid, options)
-        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): the status is lost, as in Popen
+        except ChildProcessError:  # reaped elsewhere: the status is lost, as in Popen (a run keeps SIGCHLD
+            # at its default so that the kernel does not reap scripts itself: runtime/runner.py)
             pid, status = self.pid, 0
         if pid == 0:
             return False
@@ -166,7 +228,7 @@ class _Child:
 def _environment(env: Mapping[str, str]) -> list[bytes]:
     out = []
     for k, v in env.items():
-        if not k or "=" in k:
+        if "=" in k:  # as Popen: an empty name is passed on
             raise ValueError(f"illegal environment variable name {k!r}")
         out.append(os.fsencode(k) + b"=" + os.fsencode(v))
     return out
@@ -196,19 +258,42 @@ def _setpriv() -> str | None:
 
 
 def die_with_parent() -> Callable[[], None]:
-    """A `preexec_fn` for scripts: PR_SET_PDEATHSIG=SIGKILL. Only async-signal-safe work happens in
-    the child: libc is loaded here, before fork."""
+    """A `preexec_fn` for scripts: every signal to SIG_DFL, then PR_SET_PDEATHSIG=SIGKILL. Only
+    async-signal-safe work happens in the child: libc is loaded here, before fork."""
     parent = os.getpid()
     prctl = _prctl()
     if prctl is None:  # not Linux: the lock's process groups still clean up
         return lambda: None
 
+    reset = _libc_signal()
+    numbers = [int(s) for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
+
     def setup() -> None:
+        if reset is not None:  # what whoever started ferryman ignored (exec resets handled ones)
+            for number in numbers:
+                reset(number, SIG_DFL)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # ferryman died between fork and prctl
             os._exit(1)
 
     return setup
+
+
+SIG_DFL = 0  # <signal.h>
+
+
+@functools.lru_cache(maxsize=1)
+def _libc_signal() -> Callable[..., int] | None:
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL("libc.so.6", use_errno=True).signal
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    fn.restype = ctypes.c_void_p
+    f: Callable[..., int] = fn
+    return f
 
 
 @functools.lru_cache(maxsize=1)

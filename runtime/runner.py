@@ -220,11 +220,18 @@ def _details(outcome: TaskOutcome | None) -> dict[str, Any]:
 
 
 def _install_signals(handler: Callable[[int, FrameType | None], None]) -> Callable[[], None]:
+    """For the run (from the main thread, before the workers start): `handler` on SIGINT and
+    SIGTERM, SIGCHLD at its default (ignored, the kernel would reap scripts itself and their exit
+    status would be lost) and no signal blocked, whatever ferryman inherited: the workers, and the
+    scripts they start, take this thread's mask (docs/run.md, "Pipe tasks"). Returns what undoes it."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    old[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    old_mask = signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
     def restore() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         for s, h in old.items():
             signal.signal(s, h)
 
