@@ -282,30 +282,28 @@ def die_with_parent() -> Callable[[], None]:
 SIG_DFL = 0  # <signal.h>
 
 
-@functools.lru_cache(maxsize=1)
 def _libc_signal() -> Callable[..., int] | None:
-    import ctypes
-
-    try:
-        fn = ctypes.CDLL("libc.so.6", use_errno=True).signal
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_void_p]
-    fn.restype = ctypes.c_void_p
-    f: Callable[..., int] = fn
-    return f
+    """libc's signal(2): (int, handler) -> previous handler; None when there is no libc.so.6."""
+    return _libc("signal", "void_p", "int", "void_p")
 
 
-@functools.lru_cache(maxsize=1)
 def _prctl() -> Callable[..., int] | None:
+    """libc's prctl(2): (option, four unsigned longs) -> int; None when there is no libc.so.6."""
+    return _libc("prctl", "int", "int", "ulong", "ulong", "ulong", "ulong")
+
+
+@functools.cache
+def _libc(name: str, result: str, *arguments: str) -> Callable[..., int] | None:
+    """A libc function through ctypes, its result and arguments typed by ctypes names (`int` for
+    c_int). Loaded before any fork: the child only calls it."""
     import ctypes
 
     try:
-        fn = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+        fn = getattr(ctypes.CDLL("libc.so.6", use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    fn.restype = ctypes.c_int
+    fn.argtypes = [getattr(ctypes, f"c_{t}") for t in arguments]
+    fn.restype = getattr(ctypes, f"c_{result}")
     f: Callable[..., int] = fn
     return f
 
