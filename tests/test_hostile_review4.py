@@ -123,3 +123,37 @@ def test_a_source_named_like_anothers_partial_keeps_its_output(tmp_path: Path) -
     assert ".ferryman/gff/a.partial.gff 7 lines of GFF3" in proc.stdout
     # the summary reports the file: it must be there
     assert (_gff(root) / "a.partial.gff").read_text().startswith("##gff-version 3")
+
+
+CUT_LEAKY = r'''#!/usr/bin/env python3
+import os, sys
+secret = open(os.environ["LEAK_FILE"]).read().strip()
+sys.stdout.write("##gff-version 3\n")
+where = os.environ["LEAK_WHERE"]
+if where == "at-500":  # the warning keeps the first 500 characters of the line
+    sys.stderr.write("A" * 490 + secret + "\n")
+else:  # the warning is read from the log's last 8192 bytes: the line's start is cut there
+    sys.stderr.write("A" * 100 + secret + "B" * 8180 + "\n")
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="runtime/files.py last_line cuts the stderr line (its last 8192 bytes, "
+                   "then 500 characters) before the redactor sees it: a secret cut in two is no longer "
+                   "the secret and its piece is shown (as tail_line did before 6072266)")
+@pytest.mark.parametrize("where", ["at-500", "at-8192"])
+def test_a_secret_cut_by_the_warnings_length_limits_shows_no_piece(tmp_path: Path, where: str) -> None:
+    from .conftest import ferryman as cli
+    from .test_run_secrets import SECRET, _workspace
+
+    root = _workspace(tmp_path)
+    (root / "zmap" / "scripts" / "leak.py").write_text(CUT_LEAKY)
+    (tmp_path / "leak").write_text(SECRET)
+    env = {"NDEX_PW": SECRET, "LEAK_FILE": str(tmp_path / "leak"), "LEAK_WHERE": where}
+    plain = cli("run", "--only", "pipe:leak", "--progress", "plain", cwd=root, env=env)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "warning: " in plain.stderr
+    show = cli("runs", "show", "latest", cwd=root, env=env)
+    everything = plain.stdout + plain.stderr + show.stdout
+    pieces = {SECRET[:i] for i in range(6, len(SECRET))} | {SECRET[-i:] for i in range(6, len(SECRET))}
+    shown = sorted(p for p in pieces if p in everything)
+    assert shown == [], f"pieces of the secret shown: {shown}"
