@@ -5,6 +5,7 @@ test, the attacks that held are plain tests."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,122 @@ def test_a_secret_cut_by_the_warnings_length_limits_shows_no_piece(tmp_path: Pat
     pieces = {SECRET[:i] for i in range(6, len(SECRET))} | {SECRET[-i:] for i in range(6, len(SECRET))}
     shown = sorted(p for p in pieces if p in everything)
     assert shown == [], f"pieces of the secret shown: {shown}"
+
+
+# -- attacks that held -----------------------------------------------------------------------------
+
+PLANTER = r'''
+if mode == "plant":  # plant at the next task's temporary name (ferryman is this script's parent)
+    target = os.path.join(os.environ["GFF_DIR"], ".b.gff.%d.tmp" % os.getppid())
+    kind = args["kind"]
+    if kind == "symlink":
+        os.symlink(os.environ["VICTIM"], target)
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        os.link(os.environ["VICTIM"], target)
+    mode = "ok"
+'''
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "hardlink"])
+def test_a_temporary_name_planted_mid_run_is_replaced_not_written_through(tmp_path: Path, kind: str) -> None:
+    from .test_run import TRACE_SCRIPT
+
+    root = make_ws(tmp_path / "ws", {"a": {"query": f"mode=plant&kind={kind}"}, "b": {"query": ""}}, {},
+                   after=[("pipe:b", ["pipe:a"])], max_parallel=1)
+    (root / "zmap" / "scripts" / "t.py").write_text(TRACE_SCRIPT.replace("start, end =", PLANTER + "start, end ="))
+    victim = root / "zmap" / "styles.ini"  # an input
+    before = victim.read_text()
+    env = {"GFF_DIR": str(_gff(root)), "VICTIM": str(victim)}
+    from .conftest import ferryman as cli
+
+    proc = cli("run", "--progress", "plain", cwd=root, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert victim.read_text() == before and stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert (_gff(root) / "b.gff").read_text().startswith("##gff-version 3")
+    assert sorted(p.name for p in _gff(root).iterdir()) == ["a.gff", "a.stderr.log", "b.gff", "b.stderr.log"]
+
+
+def test_the_warning_survives_the_gff_folder_removed_mid_run(tmp_path: Path) -> None:
+    import shutil
+    import time
+
+    root = make_ws(tmp_path / "ws", {"a": {"query": "sleep=1.5"}}, {})
+    env = dict(os.environ, FERRYMAN_DEBUG="1")
+    proc = subprocess.Popen([*FERRYMAN, "run", "--progress", "plain"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (_gff(root) / f".a.gff.{proc.pid}.tmp").exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    shutil.rmtree(_gff(root))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert "pipe:a: cannot write .ferryman/gff/a.gff: no such file or directory" in out
+    assert "warning: a: note from stderr" in out  # read from the open log, not from its (gone) path
+    assert not _gff(root).exists()  # nothing half-written left, no folder made again
+
+
+def test_the_lock_record_names_the_running_groups_and_is_emptied_at_the_end(tmp_path: Path) -> None:
+    import re
+    import time
+
+    srcs = {f"s{i}": {"query": "sleep=2"} for i in range(3)}
+    root = make_ws(tmp_path / "ws", srcs, {})
+    env = dict(os.environ, FERRYMAN_DEBUG="1")
+    proc = subprocess.Popen([*FERRYMAN, "run", "--progress", "plain"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = root / ".ferryman" / "lock"
+    deadline = time.monotonic() + 30
+    while True:
+        text = lock.read_text() if lock.exists() else ""
+        if text.count("group ") == 3:
+            break
+        assert time.monotonic() < deadline and proc.poll() is None, text
+        time.sleep(0.02)
+    assert re.fullmatch(rf"pid {proc.pid}\n(group \d+ \d+\n){{3}}", text), text
+    for line in text.splitlines()[1:]:
+        _, pgid, start = line.split()
+        stat_fields = Path(f"/proc/{pgid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert stat_fields[2] == pgid and stat_fields[19] == start  # the group's own leader, its start time
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    assert lock.read_text() == ""
+
+
+def test_a_file_size_limit_fails_the_task_and_leaves_nothing_half_written(tmp_path: Path) -> None:
+    import resource
+
+    from .test_run import TRACE_SCRIPT
+
+    big = 'if mode == "big":\n    sys.stdout.write("##gff-version 3\\n" + "#" * 100 + "\\n" * 30000)\n    sys.exit(0)\n'
+    root = make_ws(tmp_path / "ws", {"a": {"query": "mode=big"}, "b": {"query": ""}}, {})
+    (root / "zmap" / "scripts" / "t.py").write_text(TRACE_SCRIPT.replace("start, end =", big + "start, end ="))
+    env = dict(os.environ, FERRYMAN_DEBUG="1")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
+
+    proc = subprocess.run([*FERRYMAN, "run", "--progress", "plain"], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=60, preexec_fn=limit)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert ("pipe:a: cannot write .ferryman/gff/a.gff: file too large (process group killed, nothing kept)"
+            in proc.stdout), proc.stdout
+    assert sorted(p.name for p in _gff(root).iterdir()) == ["a.stderr.log", "b.gff", "b.stderr.log"]
+
+
+@pytest.mark.parametrize("umask", [0o077, 0o000])
+def test_new_outputs_follow_the_umask_and_replaced_ones_keep_their_mode(tmp_path: Path, umask: int) -> None:
+    root = make_ws(tmp_path / "ws", {"a": {"query": ""}, "b": {"query": "mode=crash"}, "c": {"query": ""}}, {})
+    _gff(root).mkdir(parents=True)
+    (_gff(root) / "c.gff").write_text("old\n")
+    (_gff(root) / "c.gff").chmod(0o640)
+    env = dict(os.environ, FERRYMAN_DEBUG="1")
+    proc = subprocess.run([*FERRYMAN, "run", "--progress", "plain"], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=60, preexec_fn=lambda: os.umask(umask) and None)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in _gff(root).iterdir()}
+    new = 0o666 & ~umask
+    assert modes == {"a.gff": new, "a.stderr.log": new, "b.partial.gff": new, "b.stderr.log": new,
+                     "c.gff": 0o640, "c.stderr.log": new}
