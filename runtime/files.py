@@ -55,23 +55,32 @@ def atomic_write(path: str, data: str | bytes, *, mode: int | None = None) -> No
 
 def existing_mode(path: str) -> int | None:
     """The permission bits of the file at `path`, which a new version keeps; None when there is
-    none (a new file gets what open() gives: 0666 less the umask; docs/run.md, "Output files")."""
+    none, or none that can be read (a symlink planted there that loops or leads nowhere: the
+    rename replaces it). A new file gets what open() gives: 0666 less the umask (docs/run.md,
+    "Output files")."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
+    except OSError:
         return None
+
+
+LONG_LINE = "(the last line is longer than {window:,} bytes: see the log)"
 
 
 def last_line(fd: int, window: int = 8192) -> str | None:
-    """The last non-empty line (at most 500 characters) of the file open at `fd`, read from its
-    last `window` bytes only (the file may be huge); None when it has none or cannot be read."""
+    """The last non-empty line of the file open at `fd`, whole, read from its last `window` bytes
+    only (the file may be huge); `LONG_LINE` (formatted) when that line does not fit in them, so a
+    line is never shown cut at its start (a secret cut there could not be redacted); None when the
+    file has no line or cannot be read. The caller redacts before it shortens the line."""
     try:
         size = os.fstat(fd).st_size
-        data = os.pread(fd, window, max(0, size - window))
+        start = max(0, size - window)
+        data = os.pread(fd, window, start)
     except OSError:
         return None
-    for line in reversed(data.splitlines()):
-        text = line.decode("utf-8", "replace").strip()
+    lines = data.splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        text = lines[i].decode("utf-8", "replace").strip()
         if text:
-            return text[:500]
+            return LONG_LINE.format(window=window) if i == 0 and start > 0 else text
     return None

@@ -94,6 +94,8 @@ def _start(way: str, argv: Sequence[str], *, cwd: str, env: Mapping[str, str], s
     if way == "setpriv":
         setpriv = _setpriv()
         assert setpriv is not None
+        if not os.path.isdir(cwd):  # named as the other ways name it (Popen's chdir comes after this)
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), cwd)
         why = _cannot_execute(argv[0])  # setpriv would start, then fail to execute it
         if why is not None:
             raise why

@@ -279,6 +279,29 @@ def test_a_line_of_300_mb_fails_in_bounded_memory(tmp_path: Path) -> None:
     assert not _running("endless", root)
 
 
+LONG_FASTA_THEN_BAD = r'''#!/usr/bin/env python3
+import sys
+out = sys.stdout.buffer
+out.write(b"##gff-version 3\nchr1\tt\tgene\t1\t9\t.\t+\t.\tID=g1\n##FASTA\n>chr1\n")
+out.write(b"ACGT" * (5 << 18) + b"\n")  # line 5: a 5 MiB sequence line, allowed (checked in pieces)
+out.write(b"ACGT\nACGT\nAC GT\n")  # line 8: a space, an error of its own
+'''
+
+
+def test_a_long_fasta_line_is_not_blamed_for_a_later_error(tmp_path: Path) -> None:
+    # was: after a long sequence line any later error was reported as that line being too long
+    root = make_ws(tmp_path, {"seq": {"query": ""}}, {})
+    _set_script(root, LONG_FASTA_THEN_BAD)
+    proc = subprocess.run([*FERRYMAN, "run", "--progress", "none"], cwd=root, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "pipe:seq: invalid GFF at stdout line 8: FASTA sequence line has the character ' '" in proc.stdout, \
+        proc.stdout
+    assert "longer than" not in proc.stdout
+    partial = root / ".ferryman" / "gff" / "seq.partial.gff"
+    assert partial.read_bytes().endswith(b"AC GT\n")  # the script ran to its end: nothing was killed
+
+
 # -- 20: a full disk ---------------------------------------------------------------------------------
 
 BIG_GFF = r'''#!/usr/bin/env python3

@@ -435,7 +435,8 @@ def test_script_problems_are_reported_once_per_script(tmp_path: Path) -> None:
         "(at $.genes.url)",
         "  hint: chmod +x scripts/plain.py",
         "ZMap:15:1: error[ZM315]: script scripts/noshebang.py does not start with #! (at $.n1.url)",
-        "  hint: scripts run without a shell: begin with a line such as #!/usr/bin/env python3",
+        "  hint: begin with a line such as #!/usr/bin/env python3 (without one, ZMap and ferryman hand the "
+        "file to /bin/sh)",
         "ZMap:18:1: error[ZM313]: script scripts/folder is a folder, not a script (at $.n2.url)",
         "ZMap:21:1: error[ZM313]: script scripts/missing.py does not exist (also used by 2 other sources) "
         "(at $.n3.url)",
@@ -564,6 +565,15 @@ def test_stylesfile_missing_or_broken(tmp_path: Path) -> None:
             "  hint: check it on its own: ferryman validate --kind styles FILE",
         ],
     )
+
+
+def test_a_script_that_is_a_fifo_is_not_called_missing(tmp_path: Path) -> None:
+    make(tmp_path, {"ZMap": "[ZMap]\nsources = a\nstylesfile = s.ini\n\n[a]\nurl = pipe:///fifo.sh\nfeaturesets = x\n",
+                    "s.ini": "[x]\nmode = basic\n"})
+    os.mkfifo(tmp_path / "fifo.sh", 0o755)
+    code, lines = validate(tmp_path, "--quiet", "ZMap")
+    assert code == 1
+    assert lines == ["ZMap:6:1: error[ZM313]: script fifo.sh is not a regular file (at $.a.url)"]
 
 
 def test_a_stylesfile_that_is_a_folder_or_a_fifo_is_not_called_missing(tmp_path: Path) -> None:

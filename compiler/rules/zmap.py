@@ -96,7 +96,7 @@ ZM_SCRIPT_NO_SHEBANG = define(
     "ZM315",
     "error",
     "a pipe:// script does not start with #!",
-    "scripts run without a shell: begin with a line such as #!/usr/bin/env python3",
+    "begin with a line such as #!/usr/bin/env python3 (without one, ZMap and ferryman hand the file to /bin/sh)",
 )
 ZM_NO_STYLESFILE = define(
     "ZM316",
@@ -340,7 +340,8 @@ def _check_script(path: str, use: _ScriptUse, base: str, findings: Findings) -> 
     also = f" (also used by {use.others} other source{'s' if use.others != 1 else ''})" if use.others else ""
     at: JsonPath = (use.first, "url")
     if not os.path.isfile(path):
-        what = "is a folder, not a script" if os.path.isdir(path) else "does not exist"
+        what = ("is a folder, not a script" if os.path.isdir(path)
+                else "is not a regular file" if os.path.exists(path) else "does not exist")
         _report(findings, ZM_SCRIPT_MISSING, f"script {shown} {what}{also}", at)
         return
     if not os.access(path, os.X_OK):

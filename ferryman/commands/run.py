@@ -27,8 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-parallel", type=int, metavar="N", help="override the workspace's max_parallel")
     p.add_argument("--fail-fast", action="store_true", help="start nothing new after the first failure")
     p.add_argument("--resume", action="store_true", help="skip tasks that succeeded for this plan already")
-    p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto")
-    p.add_argument("--log-format", choices=["text", "json"], default="text")
+    p.add_argument("--progress", choices=["auto", "plain", "none"], default="auto",
+                   help="progress lines on stderr: auto (on a terminal only), plain (always), none")
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="json: every task transition as a JSON line on stdout instead of progress lines")
     p.add_argument("--force-stale", action="store_true", help="run a saved plan even if its inputs changed")
     p.add_argument("--format", choices=FORMATS,
                    help="the final result: text (the summary), json (one line), github (annotations of failed"

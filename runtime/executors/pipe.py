@@ -30,6 +30,7 @@ from . import RunContext
 CHUNK = 1 << 16
 GRACE_S = 2.0  # between SIGTERM and SIGKILL
 MAX_GFF_ERRORS = 20  # stored per task; the rest are only counted
+WARNING_CHARS = 500  # of the stderr line shown as the task's warning
 # the longest stdout line in bytes (docs/gff.md, "Line length"); the GFF checker's own limit
 LINE_LIMIT: int = getattr(gff, "LINE_LIMIT", 4 << 20)
 
@@ -48,6 +49,8 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     if below(out, os.path.normpath(ctx.state_dir)) is None:  # a hand-edited plan: never write elsewhere
         return TaskOutcome(False, f"output {a['output']} is outside the state dir; not run")
     folder = os.path.dirname(out)
+    if os.path.islink(folder):  # planted in the state dir: never written through (docs/run.md, "Output paths")
+        return TaskOutcome(False, f"{_rel(folder, ctx)} is a symbolic link: no output is written through it")
     stem = out[:-4] if out.endswith(".gff") else out
     partial, log_path = stem + ".partial.gff", stem + ".stderr.log"
     tmp = os.path.join(folder, f".{os.path.basename(out)}.{os.getpid()}.tmp")
@@ -94,7 +97,8 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
         warning = last_line(log)
     finally:
         _close(log)
-    warning = printable(warning) if warning is not None else None
+    # redacted whole, then shortened: a cut cannot leave a piece of a secret unmasked
+    warning = printable(ctx.redact(warning))[:WARNING_CHARS] if warning is not None else None
     rc = proc.wait()  # reaped already (by _pump or _kill): returns at once
 
     if write_error is not None:
@@ -120,11 +124,16 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
         if failure is None:
             _replace(tmp, out)
             _remove(partial)  # an earlier run's, now out of date
-            return TaskOutcome(True, f"{checker.lines} lines of GFF{checker.version or ''}", warning)
-        _replace(tmp, partial)
+            lines = f"{checker.lines} line{'s' if checker.lines != 1 else ''}"
+            return TaskOutcome(True, f"{lines} of GFF{checker.version or ''}", warning)
     except OSError as exc:
         _remove(tmp)
         return TaskOutcome(False, f"cannot write {_rel(out, ctx)}: {(exc.strerror or str(exc)).lower()}", warning)
+    try:
+        _replace(tmp, partial)
+    except OSError as exc:  # the failure stays the task's error; the partial's fate is added to it
+        _remove(tmp)
+        failure += f" (what arrived cannot be kept as {_rel(partial, ctx)}: {(exc.strerror or str(exc)).lower()})"
     return TaskOutcome(False, failure, warning)
 
 
@@ -157,21 +166,25 @@ def _pump(
                 break
             chunk = bytes(view[:n])  # as many bytes as arrived, not a fresh 64 KiB each read
             _write_all(sink, chunk)
+            # the line in progress: its length, and the number of one that passed the limit
+            long_line = 0
             last = chunk.rfind(b"\n")
             if last < 0:
                 line_bytes += len(chunk)
+                if line_bytes > LINE_LIMIT:
+                    long_line = line
             else:
-                first = chunk.find(b"\n")
-                if line_bytes + first > LINE_LIMIT:
-                    line_bytes += first
-                else:
-                    line_bytes = len(chunk) - last - 1
-                    line += chunk.count(b"\n")
+                if line_bytes + chunk.find(b"\n") > LINE_LIMIT:
+                    long_line = line
+                line_bytes = len(chunk) - last - 1
+                line += chunk.count(b"\n")
             if not checker.limit_reached:  # keep copying what arrives, stop checking it
                 checker.feed(chunk)
-            if line_bytes > LINE_LIMIT and _line_limit_applies(checker):
+            # while it checks, the checker tells a FASTA sequence line (checked in pieces, allowed)
+            # from any other; once it stops, no line may pass the limit (docs/run.md, "Pipe tasks")
+            if checker.long_line or (long_line and not checker.checking):
                 _kill(proc)
-                return "line-too-long", line
+                return "line-too-long", checker.long_line or long_line
     finally:
         view.release()
         proc.stdout.close()
@@ -198,12 +211,6 @@ def _read_buffer() -> bytearray:
     if buffer is None:
         buffer = _buffers.buffer = bytearray(CHUNK)
     return buffer
-
-
-def _line_limit_applies(checker: GffChecker) -> bool:
-    """A long line is a FASTA sequence (allowed, checked in pieces) when a checker that knows line
-    limits found nothing wrong with it; any other long line ends the task."""
-    return not hasattr(checker, "line_limit") or checker.error_count > 0
 
 
 def _create(path: str) -> int:

@@ -49,6 +49,9 @@ class GffChecker:
         self.version: str | None = None
         self.fast = fast
         self.line_limit = line_limit
+        # the number of the first line longer than line_limit that is not FASTA sequence (an error
+        # that stops the check), 0 while there is none: a caller streaming a script's output stops it
+        self.long_line = 0
         self.body: Gff3 | Gff2 | None = None  # the part that checks the lines after the version line
         self._mode = _HEADER
         self._closed = False
@@ -84,6 +87,12 @@ class GffChecker:
     def limit_reached(self) -> bool:
         """True once `max_errors` errors were found: the caller may stop feeding."""
         return self.report.limit_reached
+
+    @property
+    def checking(self) -> bool:
+        """True while fed lines are still checked: False after `max_errors` errors, or once the check
+        stopped (not GFF, a line too long), when a fed chunk is only counted."""
+        return self._mode != _STOPPED and not self.report.limit_reached
 
     def feed(self, chunk: bytes) -> None:
         """Check the complete lines in `chunk` (plus what earlier chunks left over)."""
@@ -164,6 +173,7 @@ class GffChecker:
             lineno,
             f"line is longer than {self.line_limit:,} bytes (starts '{show(data[:60], 40)}'); the check stops here",
         )
+        self.long_line = lineno
         self._mode = _STOPPED
         self._rest = b"-"  # an unfinished line, counted at the end
 
