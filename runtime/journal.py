@@ -293,6 +293,7 @@ class WorkspaceLock:
         self._write_lock = threading.Lock()
         self._starts: dict[int, int | None] = {}  # process group -> its leader's start time
         self.reaped: list[int] = []  # process groups of a dead holder this run ended
+        self.crashed_pid: int | None = None  # that holder's pid (executors name temporaries by it)
 
     def acquire(self) -> None:
         try:
@@ -329,6 +330,9 @@ class WorkspaceLock:
         left = fh.read()
         self._rewrite([])
         self.reaped = end_groups(_recorded_groups(left))
+        first = left.split("\n", 1)[0].split()  # a record left behind: its holder died holding the lock
+        if len(first) == 2 and first[0] == "pid" and first[1].isdigit() and int(first[1]) != os.getpid():
+            self.crashed_pid = int(first[1])
 
     def _lock_tasks(self, task_ids: Sequence[str]) -> None:
         from ferryman.compiler.paths import file_name

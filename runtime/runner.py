@@ -116,6 +116,7 @@ def _execute_locked(
     ctx = RunContext.for_plan(plan, state_dir)
     if lock is not None:
         ctx.on_groups = lock.record_groups
+        ctx.crashed_pid = lock.crashed_pid
     run_id = jr.new_run_id()
     journal = jr.Journal(state_dir, run_id, redact=ctx.redact.scrub)
     journal.write("run-start", run=run_id, digest=digest, workspace=plan.workspace,

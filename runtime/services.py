@@ -142,6 +142,8 @@ class RunContext:
     _slots: dict[str, threading.BoundedSemaphore] = dataclasses.field(default_factory=dict)
     # told the process groups running now, on every start and end (the lock file records them)
     on_groups: Callable[[list[int]], None] | None = None
+    # the pid of a run that died holding the lock (kill -9): what it left half-written is named by it
+    crashed_pid: int | None = None
 
     @classmethod
     def for_plan(cls, plan: Plan, state_dir: str, environ: Mapping[str, str] | None = None) -> RunContext:

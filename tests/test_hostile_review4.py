@@ -77,9 +77,6 @@ def _wait_for_file(path: Path, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.xfail(strict=True, reason="a run killed with -9 leaves <state_dir>/gff/.<source>.gff.<pid>.tmp "
-                   "(what stdout had sent so far) and no later run removes it, though the next run knows "
-                   "the dead holder's pid from the lock record (as before 6072266)")
 def test_temporary_files_of_a_run_killed_with_9_are_removed_by_the_next(tmp_path: Path) -> None:
     import signal
 

@@ -54,6 +54,8 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     stem = out[:-4] if out.endswith(".gff") else out
     partial, log_path = stem + ".partial.gff", stem + ".stderr.log"
     tmp = os.path.join(folder, f".{os.path.basename(out)}.{os.getpid()}.tmp")
+    if ctx.crashed_pid is not None:  # what a run killed mid-task left of this output (docs/run.md)
+        _remove(os.path.join(folder, f".{os.path.basename(out)}.{ctx.crashed_pid}.tmp"))
     timeout = float(a["timeout_s"])
     # raw descriptors, not file objects: each task makes few system calls, and each one lets go
     # of the GIL that eight workers and the scheduler share (docs/architecture.md, "Speed")
