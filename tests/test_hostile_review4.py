@@ -98,10 +98,6 @@ def test_temporary_files_of_a_run_killed_with_9_are_removed_by_the_next(tmp_path
     assert sorted(p.name for p in _gff(root).iterdir()) == ["a.gff", "a.stderr.log"]
 
 
-@pytest.mark.xfail(strict=True, reason="a source named 'a.partial' has the output <state_dir>/gff/a.partial.gff, "
-                   "which is source a's partial name: pipe.run_pipe's _remove(partial) after a's success "
-                   "deletes it (and a's failure would overwrite it); validate and the plan accept the "
-                   "pair (the file naming of docs/run.md 'Output paths'; as before 6072266)")
 def test_a_source_named_like_anothers_partial_keeps_its_output(tmp_path: Path) -> None:
     root = make_ws(tmp_path / "ws", {"a.partial": {"query": ""}, "a": {"query": ""}}, {},
                    after=[("pipe:a", ["pipe:a.partial"])])

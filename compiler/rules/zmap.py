@@ -23,6 +23,7 @@ from typing import Any
 from ..diagnostics import JsonPath
 from ..document import Code, Document, Findings, define
 from ..loaders import gkeyfile
+from ..paths import file_name
 from ..pipeurl import escapes_script_dir, resolve_script
 from ..zmapconfig import (
     SCHEMES,
@@ -123,6 +124,13 @@ ZM_URL_SCHEME = define(
     "ZMap loads " + ", ".join(f"{s}://" for s in SCHEMES) + " urls; ferryman runs the pipe:// ones",
 )
 
+ZM_OUTPUT_IS_PARTIAL = define(
+    "ZM323",
+    "error",
+    "a pipe source's output file is another source's partial output",
+    "rename one of the two sources: ferryman keeps a failed run's output as <source>.partial.gff",
+)
+
 # The [ZMap] keys ZMap reads (its config loader and documentation), and the docs/formats.md, ZMap ones.
 KNOWN_ZMAP_KEYS = frozenset(
     {
@@ -168,6 +176,7 @@ def check(doc: Document, findings: Findings) -> None:
     _check_sequence(listed, findings)
     _check_server_groups(data, {s.name: s for s in listed}, findings)
     _check_pipes(data, listed, base, findings)
+    _check_output_names(listed, findings)
     _check_styles(data, listed, base, findings)
 
 
@@ -284,6 +293,18 @@ def _shown_dir(path: str, base: str) -> str:
 class _ScriptUse:
     first: str  # the source that reports it
     others: int = 0
+
+
+def _check_output_names(listed: tuple[ZMapSource, ...], findings: Findings) -> None:
+    """A pipe source's output `<name>.gff` must not be another's `<name>.partial.gff` (docs/run.md,
+    "Output paths"): [a.partial]'s output would be deleted when [a] succeeds, replaced when it fails."""
+    by_file = {file_name(s.name): s.name for s in listed if s.scheme == "pipe"}
+    for stem, name in by_file.items():
+        other = by_file.get(stem[: -len(".partial")]) if stem.endswith(".partial") else None
+        if other is not None:
+            msg = (f"the output of source [{name}], {stem}.gff, is the file source [{other}] keeps a failed "
+                   "run's output in")
+            _report(findings, ZM_OUTPUT_IS_PARTIAL, msg, (name,))
 
 
 def _check_pipes(data: dict[str, Any], listed: tuple[ZMapSource, ...], base: str, findings: Findings) -> None:
