@@ -54,6 +54,7 @@ import pytest
 from ferryman.testing import NdexServer, make_cx
 
 from .conftest import ferryman
+from .httpstub import Answer, serve_get
 from .sshd import Sshd, free_port, stop_process, wait_listening
 from .test_ssh_tunnel import socket_owner
 
@@ -117,28 +118,12 @@ def _watch_ndex(server: NdexServer, log: PeerLog) -> None:
 def gff_server(log: PeerLog) -> Iterator[int]:
     """An HTTP server on 127.0.0.1 that answers every GET with GFF; yields its port."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            log.record(self.headers.get("Host", ""), self.client_address[1])
-            body = GFF.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: http.server.BaseHTTPRequestHandler) -> Answer:
+        log.record(request.headers.get("Host", ""), request.client_address[1])
+        return 200, GFF.encode(), "text/plain"
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve_get(answer) as port:
+        yield port
 
 
 def _resolvable_here(name: str) -> bool:

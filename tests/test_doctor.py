@@ -9,46 +9,30 @@ import json
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .conftest import SAMPLE_IGNORE, SAMPLES, ferryman
+from .httpstub import Answer, serve_get
 from .sshd import free_port
 
 STATUS = {"networkCount": 0, "userCount": 1, "properties": {"ServerVersion": "2.5.0", "ServerResultLimit": 10000}}
 
 
-class _Ndex(http.server.BaseHTTPRequestHandler):
-    version = "2.5.0"
-
-    def do_GET(self) -> None:
-        if self.path != "/v2/admin/status":
-            self.send_error(404)
-            return
-        doc = json.loads(json.dumps(STATUS))
-        doc["properties"]["ServerVersion"] = self.version
-        body = json.dumps(doc).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def _serve(version: str) -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Ndex,), {"version": version}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    """An old NDEx: /v2/admin/status as NDEx answers it, saying `version`; 404 elsewhere."""
+
+    def answer(request: http.server.BaseHTTPRequestHandler) -> Answer:
+        if request.path != "/v2/admin/status":
+            return 404, b"not found\n", "text/plain"
+        doc = json.loads(json.dumps(STATUS))
+        doc["properties"]["ServerVersion"] = version
+        return 200, json.dumps(doc).encode(), "application/json"
+
+    with serve_get(answer) as port:
+        yield port
 
 
 @pytest.fixture

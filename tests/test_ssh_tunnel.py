@@ -12,7 +12,6 @@ import contextlib
 import http.server
 import os
 import shlex
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 import requests
 
 from .conftest import ferryman
+from .httpstub import Answer, serve_get
 from .sshd import Sshd, free_port
 
 
@@ -29,24 +29,12 @@ def owner_server(body: bytes, not_found: tuple[str, ...] = ()) -> Iterator[tuple
     request, the pid holding the client's end of the connection: (port, those pids)."""
     owners: list[int | None] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            owners.append(socket_owner(self.client_address[1]))
-            self.send_response(404 if self.path in not_found else 200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: http.server.BaseHTTPRequestHandler) -> Answer:
+        owners.append(socket_owner(request.client_address[1]))
+        return 404 if request.path in not_found else 200, body, None
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1], owners
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_get(answer) as port:
+        yield port, owners
 
 
 @pytest.fixture
