@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,21 +57,30 @@ SCRIPTS = {
     "get_polya.sh": "polya",
     "get_est.sh": "est",
 }
-_SCRIPT_TEXT = """#!/bin/sh
-# benchmark pipe script: prints a small GFF3 region for the source named in its arguments
+PIPE_SCRIPT = """#!/bin/sh
+# benchmark pipe script {name}: prints a small GFF3 region for the source named in its arguments
 source=unknown
 start=1
 end=1000
 for arg in "$@"; do
   case "$arg" in
-    gff_source=*) source=${arg#gff_source=} ;;
-    zmap_start=*) start=${arg#zmap_start=} ;;
-    zmap_end=*) end=${arg#zmap_end=} ;;
+    gff_source=*|--gff_feature_source=*) source=${{arg#*=}} ;;
+    zmap_start=*) start=${{arg#zmap_start=}} ;;
+    zmap_end=*) end=${{arg#zmap_end=}} ;;
   esac
 done
-printf '##gff-version 3\\n##sequence-region chr6-38 %s %s\\n' "$start" "$end"
-printf 'chr6-38\\t%s\\t%s\\t%s\\t%s\\t.\\t+\\t.\\tID=%s_1\\n' "$source" "FEATURE" "$start" "$end" "$source"
+printf '##gff-version 3\\n##sequence-region {seq} %s %s\\n' "$start" "$end"
+printf '{seq}\\t%s\\tregion\\t%s\\t%s\\t.\\t+\\t.\\tID=%s_1\\n' "$source" "$start" "$end" "$source"
 """
+
+
+def write_pipe_scripts(folder: Path, names: Iterable[str], seq: str = "chr6-38") -> None:
+    """Make `folder` with an executable PIPE_SCRIPT for each of `names` (both workspaces' scripts)."""
+    folder.mkdir(parents=True)
+    for name in names:
+        path = folder / name
+        path.write_text(PIPE_SCRIPT.format(name=name, seq=seq))
+        path.chmod(0o755)
 
 # names present in every generated externals file (gen_externals keeps its seed names first)
 _ALLOW_PREFERRED = ("HGNC Symbol", "EntrezGene", "RefSeq_mRNA", "Uniprot/SWISSPROT", "GO", "CCDS")
@@ -252,12 +261,7 @@ def source_name(i: int) -> str:
 
 
 def _write_zmap(folder: Path, sizes: Sizes, rng: random.Random) -> None:
-    scripts = folder / "scripts"
-    scripts.mkdir(parents=True)
-    for name in SCRIPTS:
-        path = scripts / name
-        path.write_text(_SCRIPT_TEXT)
-        path.chmod(0o755)
+    write_pipe_scripts(folder / "scripts", SCRIPTS)
 
     styles = [f"{family}_{k}" for family in SCRIPTS.values() for k in ("basic", "trunc", "zoom", "graph")]
     with open(folder / "styles.ini", "w", encoding="utf-8") as fh:
@@ -310,6 +314,18 @@ def _write_zmap(folder: Path, sizes: Sizes, rng: random.Random) -> None:
     (folder / "ZMap").write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
+def template_releases(forms: dict[str, Any]) -> set[int]:
+    """Every Ensembl release an externals template's `{form: {database: entry}}` names (its
+    assembly blocks' `Ensembl release`, a number or a comma list)."""
+    return {
+        int(r)
+        for dbs in forms.values()
+        for entry in dbs.values()
+        for block in entry["Assembly"].values()
+        for r in str(block["Ensembl release"]).split(",")
+    }
+
+
 def _write_externals(folder: Path, sizes: Sizes) -> list[dict[str, Any]]:
     folder.mkdir(parents=True)
     profiles = []
@@ -321,13 +337,7 @@ def _write_externals(folder: Path, sizes: Sizes) -> list[dict[str, Any]]:
         forms = data[organism]
         known = {db for dbs in forms.values() for db in dbs}
         allow = [n for n in _ALLOW_PREFERRED if n in known] or [next(iter(dbs)) for dbs in forms.values()]
-        releases = {
-            int(r)
-            for dbs in forms.values()
-            for entry in dbs.values()
-            for block in entry["Assembly"].values()
-            for r in str(block["Ensembl release"]).split(",")
-        }
+        releases = template_releases(forms)
         release = _RELEASE[organism] if _RELEASE[organism] in releases else max(releases)
         profiles.append(
             {

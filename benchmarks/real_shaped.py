@@ -267,22 +267,6 @@ def _write_plans(folder: Path, count: int, rng: random.Random) -> list[str]:
 
 # -- ZMap config and styles ----------------------------------------------------------------------
 
-_SCRIPT_TEXT = """#!/bin/sh
-# real-shaped benchmark pipe script (otter's {name}): prints a small GFF3 region for its arguments
-source=unknown
-start=1
-end=1000
-for arg in "$@"; do
-  case "$arg" in
-    gff_source=*|--gff_feature_source=*) source=${{arg#*=}} ;;
-    zmap_start=*) start=${{arg#zmap_start=}} ;;
-    zmap_end=*) end=${{arg#zmap_end=}} ;;
-  esac
-done
-printf '##gff-version 3\\n##sequence-region {seq} %s %s\\n' "$start" "$end"
-printf '{seq}\\t%s\\tregion\\t%s\\t%s\\t.\\t+\\t.\\tID=%s_1\\n' "$source" "$start" "$end" "$source"
-"""
-
 _MODES = ("basic", "transcript", "alignment", "graph", "glyph", "sequence", "text")
 _COLOURS = (
     "red", "green", "blue", "gold", "grey", "black", "white", "orange", "purple", "pink", "cyan",
@@ -469,12 +453,7 @@ class _Source:
 
 def _write_zmap(folder: Path, sizes: common.Sizes, rng: random.Random) -> list[tuple[str, list[str]]]:
     """The config, its two stylesfiles and its three scripts; returns the server groups."""
-    scripts = folder / "scripts"
-    scripts.mkdir(parents=True)
-    for script in PIPE_SCRIPTS:
-        path = scripts / script
-        path.write_text(_SCRIPT_TEXT.format(name=script, seq=SEQUENCE))
-        path.chmod(0o755)
+    common.write_pipe_scripts(folder / "scripts", PIPE_SCRIPTS, seq=SEQUENCE)
     gene_sets = _gene_sets(rng)
     main_styles, _ = _write_styles(folder, rng, gene_sets)
     align_trunc = [s for s in main_styles if s.endswith("_trunc")]
@@ -834,13 +813,7 @@ def _write_externals(folder: Path, sizes: common.Sizes, data: Path, externals: s
         forms = doc[organism]
         known = {db for dbs in forms.values() for db in dbs}
         allow = [n for n in _STRICT if n in known] or sorted(known)[:3]
-        releases = {
-            int(r)
-            for dbs in forms.values()
-            for entry in dbs.values()
-            for block in entry["Assembly"].values()
-            for r in str(block["Ensembl release"]).split(",")
-        }
+        releases = common.template_releases(forms)
         profiles.append(
             {
                 "name": organism.split("_")[0] + "-strict",
