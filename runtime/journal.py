@@ -329,10 +329,9 @@ class WorkspaceLock:
         fh.seek(0)
         left = fh.read()
         self._rewrite([])
-        self.reaped = end_groups(_recorded_groups(left))
-        first = left.split("\n", 1)[0].split()  # a record left behind: its holder died holding the lock
-        if len(first) == 2 and first[0] == "pid" and first[1].isdigit() and int(first[1]) != os.getpid():
-            self.crashed_pid = int(first[1])
+        dead_pid, groups = _read_record(left)  # a record left behind: its holder died holding the lock
+        self.reaped = end_groups(groups)
+        self.crashed_pid = dead_pid if dead_pid != os.getpid() else None
 
     def _lock_tasks(self, task_ids: Sequence[str]) -> None:
         from ferryman.compiler.paths import file_name
@@ -401,13 +400,18 @@ class WorkspaceLock:
         self.release()
 
 
-def _recorded_groups(text: str) -> list[tuple[int, int]]:
-    out = []
-    for line in text.splitlines():
+def _read_record(text: str) -> tuple[int | None, list[tuple[int, int]]]:
+    """A lock record (`pid N` on its first line, then `group PGID START` lines): the holder's pid
+    and the groups. Lines of any other shape (a torn rewrite, a crafted file) are skipped."""
+    holder: int | None = None
+    groups: list[tuple[int, int]] = []
+    for i, line in enumerate(text.splitlines()):
         parts = line.split()
-        if len(parts) == 3 and parts[0] == "group" and parts[1].isdigit() and parts[2].isdigit():
-            out.append((int(parts[1]), int(parts[2])))
-    return out
+        if i == 0 and len(parts) == 2 and parts[0] == "pid" and parts[1].isdigit():
+            holder = int(parts[1])
+        elif len(parts) == 3 and parts[0] == "group" and parts[1].isdigit() and parts[2].isdigit():
+            groups.append((int(parts[1]), int(parts[2])))
+    return holder, groups
 
 
 def _stat(pid: int | str) -> list[str] | None:

@@ -40,7 +40,7 @@ class _WriteFailed(Exception):
 
     def __init__(self, exc: OSError) -> None:
         super().__init__(exc.strerror or str(exc))
-        self.reason = (exc.strerror or str(exc)).lower()
+        self.reason = _reason(exc)
 
 
 def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
@@ -62,12 +62,12 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
     try:
         log = _create(log_path)
     except OSError as exc:
-        return TaskOutcome(False, f"cannot write {_rel(log_path, ctx)}: {(exc.strerror or str(exc)).lower()}")
+        return TaskOutcome(False, f"cannot write {_rel(log_path, ctx)}: {_reason(exc)}")
     try:
         try:
             sink = _create(tmp)
         except OSError as exc:
-            return TaskOutcome(False, f"cannot write {_rel(tmp, ctx)}: {(exc.strerror or str(exc)).lower()}")
+            return TaskOutcome(False, f"cannot write {_rel(tmp, ctx)}: {_reason(exc)}")
         try:
             try:
                 proc = start_script(a["argv"], cwd=a["cwd"], env=ctx.env, stderr=log)
@@ -130,12 +130,12 @@ def run_pipe(task: Task, ctx: RunContext) -> TaskOutcome:
             return TaskOutcome(True, f"{lines} of GFF{checker.version or ''}", warning)
     except OSError as exc:
         _remove(tmp)
-        return TaskOutcome(False, f"cannot write {_rel(out, ctx)}: {(exc.strerror or str(exc)).lower()}", warning)
+        return TaskOutcome(False, f"cannot write {_rel(out, ctx)}: {_reason(exc)}", warning)
     try:
         _replace(tmp, partial)
     except OSError as exc:  # the failure stays the task's error; the partial's fate is added to it
         _remove(tmp)
-        failure += f" (what arrived cannot be kept as {_rel(partial, ctx)}: {(exc.strerror or str(exc)).lower()})"
+        failure += f" (what arrived cannot be kept as {_rel(partial, ctx)}: {_reason(exc)})"
     return TaskOutcome(False, failure, warning)
 
 
@@ -249,6 +249,11 @@ def _replace(tmp: str, path: str) -> None:
     if mode is not None:
         os.chmod(tmp, mode)
     os.replace(tmp, path)
+
+
+def _reason(exc: OSError) -> str:
+    """Why a file operation failed, as the end of a sentence ("no space left on device")."""
+    return (exc.strerror or str(exc)).lower()
 
 
 def _close(fd: int) -> None:
