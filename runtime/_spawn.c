@@ -180,18 +180,12 @@ static PyObject *spawn(PyObject *self, PyObject *args) {
     char **argv = byte_strings(argv_seq, "argv", 1, &argv_kept);
     if (argv == NULL)
         return NULL;
-    char **envp = byte_strings(envp_seq, "envp", 0, &envp_kept);
+    char **envp = argv[1] == NULL ? NULL : byte_strings(envp_seq, "envp", 0, &envp_kept);
     if (envp == NULL) {
+        if (argv[1] == NULL)
+            PyErr_SetString(PyExc_ValueError, "argv must not be empty");
         PyMem_Free(argv);
         Py_DECREF(argv_kept);
-        return NULL;
-    }
-    if (argv[1] == NULL) {
-        PyMem_Free(argv);
-        PyMem_Free(envp);
-        Py_DECREF(argv_kept);
-        Py_DECREF(envp_kept);
-        PyErr_SetString(PyExc_ValueError, "argv must not be empty");
         return NULL;
     }
     a.path = path;
